@@ -1,0 +1,51 @@
+# The README's commands. Everything installs into .venv from the package
+# registries and this machine's disk; nothing is downloaded at run time.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3.11
+SQUAD ?= ../shared/data/squad-v2-dev-half.json
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve ingest test test-fast lint bench eval clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned to the CPU build on this machine's disk, so that nothing
+# later pulls a multi-GB CUDA build from PyPI.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install the project with its dev tools
+
+ingest: install ## ingest seeds/ into ./data
+	$(BIN)/rag ingest seeds
+
+run: ingest ## install, ingest seeds/, serve the UI on http://127.0.0.1:7860
+	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy rag ingest ui evals
+
+test: lint ## lint, type-check and run every test (CI runs this)
+	$(BIN)/pytest
+
+test-fast: install ## the tests that start no server and no browser
+	$(BIN)/pytest -m "not slow and not server and not browser"
+
+bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.md)
+	$(BIN)/python bench/ingest_throughput.py --squad $(SQUAD)
+	$(BIN)/python bench/ask_latency.py
+
+clean: ## remove the index and caches (keeps .venv)
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

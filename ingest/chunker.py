@@ -1,0 +1,90 @@
+"""Structure-aware chunking with exact character offsets.
+
+A document is cut at its headings into sections; each section is packed into
+chunks of whole sentences, preferring to end a chunk at a paragraph break.
+Every chunk is a contiguous slice ``text[start:end]`` of the document, so a
+citation inside it maps back to the file exactly. LangChain's splitters only
+recover offsets by searching for the chunk text again, and cut inside a
+sentence when one is longer than the chunk size; here a sentence is never cut
+(a single sentence longer than ``size`` becomes a chunk of its own).
+"""
+
+import hashlib
+from collections.abc import Iterator
+
+from ingest.document import SourceDocument
+from rag.models import Chunk
+from rag.text import Span, paragraph_spans, sentence_spans
+
+
+def chunk_id(path: str, start: int, text: str) -> str:
+    """A stable id: the same file, position and text always give the same id."""
+    return hashlib.sha256(f"{path}\0{start}\0{text}".encode()).hexdigest()[:32]
+
+
+def _sections(doc: SourceDocument) -> Iterator[tuple[str, int, int]]:
+    """(heading, start, end) of each section that has more than its heading."""
+    bounds = [(doc.title, 0, 0)] + [(h.text, h.start, h.end) for h in doc.headings]
+    for index, (heading, start, heading_end) in enumerate(bounds):
+        end = bounds[index + 1][1] if index + 1 < len(bounds) else len(doc.text)
+        if doc.text[heading_end:end].strip():
+            yield heading, start, end
+
+
+def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: int) -> list[Span]:
+    """Group consecutive sentences into spans of at most ``size`` characters.
+
+    Args:
+        sentences: the sentences of one section, in order.
+        paragraph_starts: offsets at which a paragraph begins (preferred cut points).
+        size: maximum characters in a chunk (a longer sentence stands alone).
+        overlap: at most this many characters of whole sentences are repeated
+            at the start of the next chunk.
+
+    Returns:
+        The chunk spans, in order.
+    """
+    chunks: list[Span] = []
+    first = 0
+    while first < len(sentences):
+        start = sentences[first].start
+        last = first
+        while last + 1 < len(sentences) and sentences[last + 1].end - start <= size:
+            last += 1
+        # End at a paragraph break instead, if that still fills half the chunk.
+        for candidate in range(last, first, -1):
+            is_break = sentences[candidate + 1].start in paragraph_starts if candidate + 1 < len(
+                sentences) else True
+            if is_break and sentences[candidate].end - start >= size // 2:
+                last = candidate
+                break
+        chunks.append(Span(start, sentences[last].end))
+        if last + 1 >= len(sentences):
+            break
+        following = last + 1
+        while following - 1 > first and sentences[last].end - sentences[following - 1].start <= overlap:
+            following -= 1
+        first = following
+    return chunks
+
+
+def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
+    """Cut a document into chunks that carry their source, section and offsets."""
+    chunks = []
+    for section, start, end in _sections(doc):
+        paragraph_starts = {p.start for p in paragraph_spans(doc.text, start, end)}
+        for span in pack(sentence_spans(doc.text, start, end), paragraph_starts, size, overlap):
+            text = doc.text[span.start : span.end]
+            chunks.append(
+                Chunk(
+                    id=chunk_id(doc.path, span.start, text),
+                    text=text,
+                    source=doc.source,
+                    path=doc.path,
+                    title=doc.title,
+                    section=section,
+                    start=span.start,
+                    end=span.end,
+                )
+            )
+    return chunks

@@ -1,0 +1,148 @@
+"""Loaders: one function per file type, each returning a ``SourceDocument``.
+
+Text formats (.txt, .md) keep the file's characters exactly, so a citation's
+offsets can be checked against the file itself. HTML and PDF are reduced to
+their text; offsets then point into that extracted text.
+"""
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from ingest.document import Heading, LoadError, SourceDocument
+from rag.text import paragraph_spans
+
+# A plain-text heading: one short line on its own, without closing punctuation.
+_MAX_HEADING_CHARS = 100
+_CLOSING_PUNCTUATION = tuple(".!?,;:")
+_MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_MARKDOWN_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+_HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th",
+                "dt", "dd", "figcaption", "caption"]
+_HTML_NOISE = ["script", "style", "noscript", "template", "svg", "head", "nav", "footer"]
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise LoadError("empty file")
+    if b"\x00" in data:
+        raise LoadError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LoadError(
+            f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "convert it to UTF-8 and ingest it again"
+        ) from None
+
+
+def plain_text_headings(text: str) -> list[Heading]:
+    """Lines that stand alone between blank lines, short and unpunctuated."""
+    headings = []
+    for span in paragraph_spans(text):
+        line = text[span.start : span.end]
+        if (
+            "\n" not in line
+            and len(line) <= _MAX_HEADING_CHARS
+            and not line.endswith(_CLOSING_PUNCTUATION)
+            and any(ch.isalpha() for ch in line)
+        ):
+            headings.append(Heading(span.start, span.end, line))
+    return headings
+
+
+def _first_line(text: str, fallback: str) -> str:
+    spans = paragraph_spans(text)
+    return text[spans[0].start : spans[0].end].split("\n")[0].strip() if spans else fallback
+
+
+def load_text(path: Path, source: str) -> SourceDocument:
+    """A plain-text file; headings are guessed from its layout."""
+    text = _decode(path)
+    return SourceDocument(text, source, str(path), _first_line(text, path.stem),
+                          plain_text_headings(text))
+
+
+def load_markdown(path: Path, source: str) -> SourceDocument:
+    """A Markdown file, kept verbatim; ``#`` lines outside code fences are headings."""
+    text = _decode(path)
+    fenced = [(m.start(), m.end()) for m in _MARKDOWN_FENCE.finditer(text)]
+    headings = [
+        Heading(m.start(), m.end(), m.group(2).strip())
+        for m in _MARKDOWN_HEADING.finditer(text)
+        if not any(start <= m.start() < end for start, end in fenced)
+    ]
+    title = headings[0].text if headings else _first_line(text, path.stem)
+    return SourceDocument(text, source, str(path), title, headings)
+
+
+def load_html(path: Path, source: str) -> SourceDocument:
+    """An HTML page reduced to its text blocks, one paragraph each; markup is dropped."""
+    soup = BeautifulSoup(_decode(path), "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for noise in soup.find_all(_HTML_NOISE):
+        noise.decompose()
+    parts: list[str] = []
+    headings: list[Heading] = []
+    length = 0
+    for element in soup.find_all(_HTML_BLOCKS):
+        if element.find_parent(_HTML_BLOCKS):
+            continue  # its text is part of the enclosing block
+        block = " ".join(element.get_text(" ").split())
+        if not block:
+            continue
+        start = length + (2 if parts else 0)
+        if element.name in _HTML_BLOCKS[:6]:
+            headings.append(Heading(start, start + len(block), block))
+        parts.append(block)
+        length = start + len(block)
+    text = "\n\n".join(parts) or "\n".join(
+        line.strip() for line in soup.get_text("\n").splitlines() if line.strip()
+    )
+    if not text.strip():
+        raise LoadError("no text in the HTML page")
+    return SourceDocument(text, source, str(path), title or _first_line(text, path.stem), headings)
+
+
+def load_pdf(path: Path, source: str) -> SourceDocument:
+    """A PDF's extractable text, pages separated by blank lines."""
+    if path.stat().st_size == 0:
+        raise LoadError("empty file")
+    try:
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+        raise LoadError(f"corrupt or unreadable PDF ({error})") from None
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise LoadError("the PDF has no extractable text (scanned images need OCR first)")
+    return SourceDocument(text, source, str(path), title or _first_line(text, path.stem),
+                          plain_text_headings(text))
+
+
+LOADERS: dict[str, Callable[[Path, str], SourceDocument]] = {
+    ".txt": load_text,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".html": load_html,
+    ".htm": load_html,
+    ".pdf": load_pdf,
+}
+
+
+def load(path: Path, source: str) -> SourceDocument:
+    """Load one file with the loader for its suffix.
+
+    Raises:
+        LoadError: the file is of an unsupported type, empty, binary, undecodable or corrupt.
+    """
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
+    return loader(path, source)

@@ -1,0 +1,5 @@
+"""The one exception type users see: a clear message, never a traceback."""
+
+
+class RagError(Exception):
+    """A problem the user can fix (bad input, missing index, unreachable server)."""

@@ -1,0 +1,59 @@
+"""Typed data passed between layers: chunks, passages, citations, answers.
+
+JSON output anywhere in the project is the ``model_dump()`` of these models.
+"""
+
+from pydantic import BaseModel, Field
+
+
+class Chunk(BaseModel):
+    """A contiguous slice ``text == source_text[start:end]`` of one document."""
+
+    id: str
+    text: str
+    source: str = Field(description="the file as the user named it, e.g. seeds/a.txt")
+    path: str = Field(description="absolute path of the file")
+    title: str
+    section: str
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its fused score and the scores of each retriever."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+
+class Citation(BaseModel):
+    """Citation ``[n]``: ``quote`` is exactly ``source_text[start:end]``."""
+
+    n: int
+    source: str
+    section: str
+    start: int
+    end: int
+    quote: str
+    score: float
+
+
+class Timings(BaseModel):
+    """Wall-clock milliseconds spent in each stage of one answer."""
+
+    retrieve: float
+    answer: float
+    total: float
+
+
+class Answer(BaseModel):
+    """What every surface (CLI, UI, API, evals) receives for one question."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    timings_ms: Timings
+    passages: list[Passage] = Field(default_factory=list, exclude=True)

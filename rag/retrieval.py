@@ -1,0 +1,100 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by weighted RRF.
+
+Reciprocal rank fusion needs no score normalisation, which matters here
+because cosine similarities and BM25 scores live on unrelated scales. The
+weights are settings so they can be tuned per corpus by `rag eval`.
+"""
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.index import ChunkIndex
+from rag.lexical import LiveBm25
+from rag.models import Chunk, Passage
+from rag.settings import Settings
+
+# Each side contributes this many candidates per requested passage before fusion.
+_CANDIDATES_PER_K = 4
+
+
+def fuse(
+    rankings: list[tuple[list[tuple[Chunk, float]], float]], rrf_k: int
+) -> list[tuple[Chunk, float]]:
+    """Weighted reciprocal rank fusion.
+
+    Args:
+        rankings: each a ranked list of (chunk, score) with the weight of that list.
+        rrf_k: the RRF constant; a chunk at rank r (from 1) earns weight / (rrf_k + r).
+
+    Returns:
+        Chunks by fused score, best first.
+    """
+    fused: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    for ranking, weight in rankings:
+        for rank, (chunk, _) in enumerate(ranking, start=1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (rrf_k + rank)
+            chunks[chunk.id] = chunk
+    order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
+    return [(chunks[chunk_id], fused[chunk_id]) for chunk_id in order]
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense, BM25 or both fused; a LangChain retriever returning ``Passage`` objects."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: ChunkIndex
+    embeddings: Embeddings
+    bm25: LiveBm25
+    settings: Settings
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        """The ``k`` best passages for ``query`` (``settings.k`` by default)."""
+        k = k or self.settings.k
+        mode = self.settings.retriever
+        candidates = k * _CANDIDATES_PER_K if mode == "hybrid" else k
+        dense = (
+            self.index.search(self.embeddings.embed_query(query), candidates)
+            if mode in ("hybrid", "dense")
+            else []
+        )
+        lexical = self.bm25.current().search(query, candidates) if mode in ("hybrid", "bm25") else []
+        dense_scores = {chunk.id: score for chunk, score in dense}
+        bm25_scores = {chunk.id: score for chunk, score in lexical}
+        if mode == "hybrid":
+            ranked = fuse(
+                [(dense, self.settings.dense_weight), (lexical, self.settings.bm25_weight)],
+                self.settings.rrf_k,
+            )
+        else:
+            ranked = dense or lexical
+        return [
+            Passage(
+                chunk=chunk,
+                score=score,
+                dense_score=dense_scores.get(chunk.id),
+                bm25_score=bm25_scores.get(chunk.id),
+            )
+            for chunk, score in ranked[:k]
+        ]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(
+                page_content=p.chunk.text,
+                id=p.chunk.id,
+                metadata={**p.chunk.model_dump(exclude={"id", "text"}), "score": p.score},
+            )
+            for p in self.retrieve(query)
+        ]
+
+
+def build_retriever(settings: Settings, index: ChunkIndex, embeddings: Embeddings) -> HybridRetriever:
+    """The retriever configured by ``settings``."""
+    return HybridRetriever(index=index, embeddings=embeddings, bm25=LiveBm25(index), settings=settings)

@@ -1,0 +1,92 @@
+"""One typed ``Settings`` object, read from ``RAG_*`` variables and ``rag.toml``.
+
+Precedence, highest first: constructor arguments, environment variables,
+the TOML file (``rag.toml`` in the working directory, or ``RAG_CONFIG``),
+then the defaults below. No other module reads the environment.
+"""
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "RAG_"
+DEFAULT_CONFIG_FILE = Path("rag.toml")
+
+
+def config_file() -> Path:
+    """The TOML file settings are read from (``RAG_CONFIG`` or ``./rag.toml``)."""
+    return Path(os.environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG_FILE))
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline, with the measured reason for its default."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="where the embedded Chroma index lives")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server, e.g. http://127.0.0.1:8000 (replaces data_dir)"
+    )
+    collection: str = Field("documents", description="Chroma collection name")
+
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers model: the packaged all-MiniLM-L6-v2, or a folder",
+    )
+    embedding_batch_size: int = Field(32, ge=1, description="texts per embedding batch")
+
+    # 800 characters is about 180 MiniLM tokens, safely under its 256-token window.
+    chunk_size: int = Field(800, ge=100, description="maximum characters per chunk")
+    chunk_overlap: int = Field(150, ge=0, description="characters repeated between chunks")
+    max_file_mb: float = Field(50.0, gt=0, description="larger files are skipped")
+
+    retriever: Literal["hybrid", "dense", "bm25"] = Field("hybrid")
+    k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
+    dense_weight: float = Field(1.0, ge=0, description="weight of the dense ranking in RRF")
+    bm25_weight: float = Field(1.0, ge=0, description="weight of the BM25 ranking in RRF")
+    rrf_k: int = Field(60, ge=1, description="the RRF constant: 1 / (rrf_k + rank)")
+
+    max_sentences: int = Field(3, ge=1, le=10, description="sentences in an extractive answer")
+    abstain_below: float = Field(
+        0.45, description="abstain when the best sentence scores below this (see README)"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Constructor, then environment, then the TOML file, then defaults."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return init_settings, env_settings, toml
+
+
+def setting_origins(settings: Settings) -> dict[str, str]:
+    """Where each setting's value came from: ``env RAG_X``, the TOML file, or ``default``."""
+    path = config_file()
+    in_file: dict[str, Any] = tomllib.loads(path.read_text()) if path.is_file() else {}
+    origins = {}
+    for name in Settings.model_fields:
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in os.environ:
+            origins[name] = f"env {env_name}"
+        elif name in in_file:
+            origins[name] = str(path)
+        elif name in settings.model_fields_set:
+            origins[name] = "argument"
+        else:
+            origins[name] = "default"
+    return origins
