@@ -17,7 +17,7 @@ from rag.settings import Settings
 from rag.text import sentence_spans, tokenize
 
 ABSTENTION = "I could not find this in the documents."
-SIMILARITY_WEIGHT = 0.5
+SIMILARITY_WEIGHT = 0.7
 # Further sentences join the answer only when nearly as good as the best one.
 _FOLLOWER_MARGIN = 0.1
 _MIN_WORDS = 4
