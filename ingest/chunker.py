@@ -23,12 +23,17 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 
 def _sections(doc: SourceDocument) -> Iterator[tuple[str, int, int]]:
-    """(heading, start, end) of each section that has more than its heading."""
+    """(heading, start, end) of each section; a heading with no body of its own
+    (a title above a subtitle) joins the next section, whose heading names it."""
     bounds = [(doc.title, 0, 0)] + [(h.text, h.start, h.end) for h in doc.headings]
+    pending: int | None = None
     for index, (heading, start, heading_end) in enumerate(bounds):
         end = bounds[index + 1][1] if index + 1 < len(bounds) else len(doc.text)
-        if doc.text[heading_end:end].strip():
-            yield heading, start, end
+        if not doc.text[heading_end:end].strip():
+            pending = start if pending is None else pending
+            continue
+        yield heading, start if pending is None else pending, end
+        pending = None
 
 
 def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: int) -> list[Span]:
@@ -53,8 +58,11 @@ def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: 
             last += 1
         # End at a paragraph break instead, if that still fills half the chunk.
         for candidate in range(last, first, -1):
-            is_break = sentences[candidate + 1].start in paragraph_starts if candidate + 1 < len(
-                sentences) else True
+            is_break = (
+                sentences[candidate + 1].start in paragraph_starts
+                if candidate + 1 < len(sentences)
+                else True
+            )
             if is_break and sentences[candidate].end - start >= size // 2:
                 last = candidate
                 break
@@ -62,7 +70,10 @@ def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: 
         if last + 1 >= len(sentences):
             break
         following = last + 1
-        while following - 1 > first and sentences[last].end - sentences[following - 1].start <= overlap:
+        while (
+            following - 1 > first
+            and sentences[last].end - sentences[following - 1].start <= overlap
+        ):
             following -= 1
         first = following
     return chunks

@@ -21,8 +21,24 @@ _MAX_HEADING_CHARS = 100
 _CLOSING_PUNCTUATION = tuple(".!?,;:")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _MARKDOWN_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
-_HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th",
-                "dt", "dd", "figcaption", "caption"]
+_HTML_BLOCKS = [
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "li",
+    "pre",
+    "blockquote",
+    "td",
+    "th",
+    "dt",
+    "dd",
+    "figcaption",
+    "caption",
+]
 _HTML_NOISE = ["script", "style", "noscript", "template", "svg", "head", "nav", "footer"]
 
 
@@ -64,8 +80,9 @@ def _first_line(text: str, fallback: str) -> str:
 def load_text(path: Path, source: str) -> SourceDocument:
     """A plain-text file; headings are guessed from its layout."""
     text = _decode(path)
-    return SourceDocument(text, source, str(path), _first_line(text, path.stem),
-                          plain_text_headings(text))
+    return SourceDocument(
+        text, source, str(path), _first_line(text, path.stem), plain_text_headings(text)
+    )
 
 
 def load_markdown(path: Path, source: str) -> SourceDocument:
@@ -122,8 +139,9 @@ def load_pdf(path: Path, source: str) -> SourceDocument:
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
         raise LoadError("the PDF has no extractable text (scanned images need OCR first)")
-    return SourceDocument(text, source, str(path), title or _first_line(text, path.stem),
-                          plain_text_headings(text))
+    return SourceDocument(
+        text, source, str(path), title or _first_line(text, path.stem), plain_text_headings(text)
+    )
 
 
 LOADERS: dict[str, Callable[[Path, str], SourceDocument]] = {

@@ -104,14 +104,17 @@ def _load_chunks(path: Path, settings: Settings) -> list[Chunk]:
     return chunks
 
 
-def _gone(indexed: Iterable[str], folders: list[Path], missing: list[Path], seen: set[str]) -> set[str]:
+def _gone(
+    indexed: Iterable[str], folders: list[Path], missing: list[Path], seen: set[str]
+) -> set[str]:
     """Indexed paths under a walked folder (or named but missing) that no longer exist."""
     prefixes = tuple(f"{folder}{os.sep}" for folder in folders)
     missing_paths = {str(p) for p in missing}
     return {
         path
         for path in indexed
-        if path not in seen and (path.startswith(prefixes) or path in missing_paths)
+        if path not in seen
+        and (path.startswith(prefixes) or path in missing_paths)
         and not Path(path).exists()
     }
 
@@ -154,8 +157,8 @@ def ingest(
         to_add += [c for c in chunks if c.id not in old_ids]
         to_remove |= old_ids - new_ids
         report.unchanged += len(old_ids & new_ids)
-    for path in _gone(indexed, folders, missing, {str(p) for p in files}):
-        to_remove |= indexed[path]
+    for gone in _gone(indexed, folders, missing, {str(p) for p in files}):
+        to_remove |= indexed[gone]
 
     batch = settings.embedding_batch_size * 4
     for at in range(0, len(to_add), batch):

@@ -16,8 +16,11 @@ from rag.errors import RagError
 from rag.models import Answer
 from rag.settings import Settings, setting_origins
 
-app = typer.Typer(help="Ask questions about a folder of documents; answers cite exact passages.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Ask questions about a folder of documents; answers cite exact passages.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 out = Console()
 err = Console(stderr=True)
 
@@ -32,7 +35,9 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders [default: seeds/]")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="files or folders [default: seeds/]")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add, update and remove documents so the index matches the files."""
@@ -42,11 +47,20 @@ def ingest(
     settings = Settings()
     chain = Chain(settings)
     try:
-        with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True) as progress:
+        with Progress(
+            TextColumn("embedding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
             task = progress.add_task("embed", total=None)
             report = run_ingest(
-                paths or [DEFAULT_CORPUS], settings, chain.index, load_embeddings(settings),
+                paths or [DEFAULT_CORPUS],
+                settings,
+                chain.index,
+                load_embeddings(settings),
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except RagError as error:
@@ -65,8 +79,11 @@ def _print_answer(answer: Answer) -> None:
     style = "italic yellow" if answer.abstained else ""
     out.print(escape(answer.answer), style=style, highlight=False)
     for c in answer.citations:
-        out.print(f"\n[bold][{c.n}][/] {escape(c.source)} › {escape(c.section)} "
-                  f"[dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False)
+        out.print(
+            f"\n[bold][{c.n}][/] {escape(c.source)} › {escape(c.section)} "
+            f"[dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]",
+            highlight=False,
+        )
         out.print(f"    “{escape(c.quote)}”", highlight=False)
 
 

@@ -36,8 +36,15 @@ def _candidates(passages: Sequence[Passage]) -> list[Citation]:
                 continue
             seen.add(key)
             candidates.append(
-                Citation(n=0, source=chunk.source, section=chunk.section, start=key[1],
-                         end=key[2], quote=quote, score=0.0)
+                Citation(
+                    n=0,
+                    source=chunk.source,
+                    section=chunk.section,
+                    start=key[1],
+                    end=key[2],
+                    quote=quote,
+                    score=0.0,
+                )
             )
     return candidates
 
@@ -60,7 +67,9 @@ class ExtractiveAnswerer:
         question_terms = set(tokenize([question])[0])
         sentence_terms = tokenize([c.quote for c in candidates])
         for candidate, cosine, terms in zip(candidates, similarity, sentence_terms, strict=True):
-            overlap = len(question_terms & set(terms)) / len(question_terms) if question_terms else 0.0
+            overlap = (
+                len(question_terms & set(terms)) / len(question_terms) if question_terms else 0.0
+            )
             candidate.score = round(
                 SIMILARITY_WEIGHT * float(cosine) + (1 - SIMILARITY_WEIGHT) * overlap, 4
             )

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 
@@ -30,7 +31,9 @@ def open_client(settings: Settings) -> ClientAPI:
     if not settings.chroma_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(
-            path=str(settings.data_dir / "chroma"), settings=chroma_settings
+            # Absolute: Chroma caches clients by path string, relative paths would collide.
+            path=str((settings.data_dir / "chroma").resolve()),
+            settings=chroma_settings,
         )
     url = urlparse(settings.chroma_url)
     if not url.hostname:
@@ -43,7 +46,9 @@ def open_client(settings: Settings) -> ClientAPI:
             settings=chroma_settings,
         )
     except Exception as error:  # chromadb raises plain exceptions for connection failures
-        raise RagError(f"cannot reach the Chroma server at {settings.chroma_url}: {error}") from error
+        raise RagError(
+            f"cannot reach the Chroma server at {settings.chroma_url}: {error}"
+        ) from error
 
 
 class ChunkIndex:
@@ -107,7 +112,7 @@ class ChunkIndex:
             batch = chunks[at : at + _BATCH]
             self._collection.upsert(
                 ids=[c.id for c in batch],
-                embeddings=[list(v) for v in vectors[at : at + _BATCH]],
+                embeddings=np.asarray(vectors[at : at + _BATCH], dtype=np.float32),
                 documents=[c.text for c in batch],
                 metadatas=[c.model_dump(exclude={"id", "text"}) for c in batch],
             )
@@ -138,7 +143,7 @@ class ChunkIndex:
         if k <= 0 or self.count() == 0:
             return []
         result = self._collection.query(
-            query_embeddings=[list(vector)],
+            query_embeddings=np.asarray([vector], dtype=np.float32),
             n_results=k,
             include=["documents", "metadatas", "distances"],
         )

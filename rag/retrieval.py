@@ -62,7 +62,9 @@ class HybridRetriever(BaseRetriever):
             if mode in ("hybrid", "dense")
             else []
         )
-        lexical = self.bm25.current().search(query, candidates) if mode in ("hybrid", "bm25") else []
+        lexical = (
+            self.bm25.current().search(query, candidates) if mode in ("hybrid", "bm25") else []
+        )
         dense_scores = {chunk.id: score for chunk, score in dense}
         bm25_scores = {chunk.id: score for chunk, score in lexical}
         if mode == "hybrid":
@@ -95,6 +97,10 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def build_retriever(settings: Settings, index: ChunkIndex, embeddings: Embeddings) -> HybridRetriever:
+def build_retriever(
+    settings: Settings, index: ChunkIndex, embeddings: Embeddings
+) -> HybridRetriever:
     """The retriever configured by ``settings``."""
-    return HybridRetriever(index=index, embeddings=embeddings, bm25=LiveBm25(index), settings=settings)
+    return HybridRetriever(
+        index=index, embeddings=embeddings, bm25=LiveBm25(index), settings=settings
+    )

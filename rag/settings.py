@@ -7,10 +7,11 @@ then the defaults below. No other module reads the environment.
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -62,6 +63,21 @@ class Settings(BaseSettings):
         0.2, description="abstain when the best sentence scores below this (see README)"
     )
 
+    _arguments: frozenset[str] = PrivateAttr(frozenset())
+
+    def __init__(self, **values: Any) -> None:
+        """Build settings; ``values`` override every other source."""
+        super().__init__(**values)
+        self._arguments = frozenset(values)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> "Settings":
+        """A copy whose ``update`` values count as arguments."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._arguments = self._arguments | frozenset(update or {})
+        return copy
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -83,12 +99,12 @@ def setting_origins(settings: Settings) -> dict[str, str]:
     origins = {}
     for name in Settings.model_fields:
         env_name = f"{ENV_PREFIX}{name.upper()}"
-        if env_name in os.environ:
+        if name in settings._arguments:
+            origins[name] = "argument"
+        elif env_name in os.environ:
             origins[name] = f"env {env_name}"
         elif name in in_file:
             origins[name] = str(path)
-        elif name in settings.model_fields_set:
-            origins[name] = "argument"
         else:
             origins[name] = "default"
     return origins

@@ -100,6 +100,10 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     questions from matching passages on their grammar alone.
     """
     tokens = bm25s.tokenize(
-        texts, stopwords=list(STOPWORDS_EN_PLUS), stemmer=stemmer(), return_ids=False, show_progress=False
+        texts,
+        stopwords=list(STOPWORDS_EN_PLUS),
+        stemmer=stemmer(),
+        return_ids=False,
+        show_progress=False,
     )
     return [list(t) for t in tokens]

@@ -14,8 +14,7 @@ def render(answer: Answer) -> str:
     if answer.abstained:
         return f"_{html.escape(answer.answer)}_"
     sources = "\n".join(
-        f"{c.n}. **{html.escape(c.source)}** › {html.escape(c.section)}: "
-        f"“{html.escape(c.quote)}”"
+        f"{c.n}. **{html.escape(c.source)}** › {html.escape(c.section)}: “{html.escape(c.quote)}”"
         for c in answer.citations
     )
     return f"{html.escape(answer.answer)}\n\n**Sources**\n\n{sources}"

@@ -1,0 +1,84 @@
+"""Shared by the benchmarks: the seeds and SQuAD 2.0 corpora, their questions, tables.
+
+A SQuAD 2.0 JSON file (official format: ``data[].title``,
+``data[].paragraphs[].context`` and ``.qas[].question``) becomes one ``.txt``
+file per article: the title on the first line, a blank line, then the
+paragraphs separated by blank lines.
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+DEFAULT_SQUAD = (REPO / "../shared/data/squad-v2-dev-half.json").resolve()
+SEEDS_QUESTIONS = REPO / "evals" / "suites" / "seeds.jsonl"
+
+Squad = dict[str, Any]
+
+
+def load_squad(path: Path) -> Squad:
+    """The parsed SQuAD JSON file."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _file_name(title: str, used: set[str]) -> str:
+    """A safe, unique ``.txt`` file name for an article title."""
+    stem = re.sub(r"[^\w.-]+", "_", title).strip("._") or "article"
+    name, n = f"{stem}.txt", 2
+    while name in used:
+        name, n = f"{stem}-{n}.txt", n + 1
+    used.add(name)
+    return name
+
+
+def write_squad_corpus(squad: Squad, folder: Path) -> list[Path]:
+    """Write one text file per SQuAD article into ``folder``; returns the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    files = []
+    for article in squad["data"]:
+        paragraphs = [p["context"].strip() for p in article["paragraphs"]]
+        path = folder / _file_name(article["title"], used)
+        path.write_text("\n\n".join([article["title"], *paragraphs]) + "\n", encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def copy_seeds(folder: Path) -> list[Path]:
+    """Copy the seeds corpus into ``folder`` (writable copies); returns the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for source in sorted(p for p in SEEDS.rglob("*") if p.is_file()):
+        target = folder / source.relative_to(SEEDS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        files.append(target)
+    return files
+
+
+def squad_questions(squad: Squad, n: int) -> list[str]:
+    """The first ``n`` questions in file order (answerable or not)."""
+    questions = [
+        qa["question"]
+        for article in squad["data"]
+        for paragraph in article["paragraphs"]
+        for qa in paragraph["qas"]
+    ]
+    return questions[:n]
+
+
+def seeds_questions() -> list[str]:
+    """The questions of the bundled seeds eval suite, in file order."""
+    lines = SEEDS_QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A GitHub Markdown table; columns after the first two are right-aligned."""
+    align = ["---" if i < 2 else "---:" for i in range(len(headers))]
+    lines = [headers, align, *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)

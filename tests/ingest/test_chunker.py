@@ -1,0 +1,73 @@
+"""Chunks are exact slices, whole sentences, within size, sectioned and stable."""
+
+from pathlib import Path
+
+import pytest
+
+from ingest.chunker import chunk_document, pack
+from ingest.loaders import load
+from rag.text import Span, sentence_spans
+from tests.conftest import SEED_FILE, SEEDS
+
+
+@pytest.fixture
+def seed_document():
+    return load(SEEDS / SEED_FILE, f"seeds/{SEED_FILE}")
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(200, 0), (400, 100), (800, 150), (2000, 300)])
+def test_chunks_are_exact_whole_sentence_slices(seed_document, size: int, overlap: int) -> None:
+    chunks = chunk_document(seed_document, size, overlap)
+    sentence_ends = {s.end for s in sentence_spans(seed_document.text)}
+    sentence_starts = {s.start for s in sentence_spans(seed_document.text)}
+    assert chunks
+    for chunk in chunks:
+        assert seed_document.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.start in sentence_starts and chunk.end in sentence_ends
+        one_sentence = len(sentence_spans(chunk.text)) == 1
+        assert len(chunk.text) <= size or one_sentence
+
+
+def test_every_sentence_is_in_some_chunk(seed_document) -> None:
+    chunks = chunk_document(seed_document, 300, 50)
+    for sentence in sentence_spans(seed_document.text):
+        text = seed_document.text[sentence.start : sentence.end]
+        if text in {"Read next section", "BACK TO TOP", "Contact Cognativ"}:
+            continue  # headings with no body of their own
+        assert any(c.start <= sentence.start and sentence.end <= c.end for c in chunks), text
+
+
+def test_sections_come_from_headings(seed_document) -> None:
+    chunks = chunk_document(seed_document, 800, 150)
+    de_aging = next(c for c in chunks if "de-age" in c.text)
+    assert de_aging.section == "Innovative Uses of Generative AI in Production"
+    assert "Read next section" not in {c.section for c in chunks}
+
+
+def test_ids_are_stable_and_only_an_edited_chunk_changes(seed_document, tmp_path: Path) -> None:
+    first = chunk_document(seed_document, 800, 150)
+    assert [c.id for c in first] == [c.id for c in chunk_document(seed_document, 800, 150)]
+    assert len({c.id for c in first}) == len(first)
+    edited = tmp_path / SEED_FILE
+    edited.write_text(seed_document.text.replace("17%", "18%"))  # same length: no shifts
+    seed_document.text = edited.read_text()
+    changed = chunk_document(seed_document, 800, 150)
+    assert {c.id for c in first} - {c.id for c in changed} == {
+        c.id for c in first if "17%" in c.text
+    }
+
+
+def test_pack_overlaps_by_whole_sentences() -> None:
+    sentences = [Span(i * 10, i * 10 + 9) for i in range(6)]  # six 9-char sentences
+    assert pack(sentences, set(), size=29, overlap=10) == [Span(0, 29), Span(20, 49), Span(40, 59)]
+
+
+def test_pack_prefers_a_paragraph_break() -> None:
+    sentences = [Span(i * 10, i * 10 + 9) for i in range(5)]
+    # Four sentences would fit, but a paragraph starts at 30: cut there instead.
+    assert pack(sentences, {30}, size=39, overlap=0) == [Span(0, 29), Span(30, 49)]
+
+
+def test_a_sentence_longer_than_the_size_stands_alone() -> None:
+    sentences = [Span(0, 5), Span(6, 100), Span(101, 105)]
+    assert pack(sentences, set(), size=20, overlap=0) == [Span(0, 5), Span(6, 100), Span(101, 105)]

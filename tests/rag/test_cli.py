@@ -1,0 +1,46 @@
+"""The `rag` command, driven in-process: summaries, JSON and exit codes."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.cli import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def test_ingest_then_ask(corpus: Path) -> None:
+    first = runner.invoke(app, ["ingest"])  # default: ./seeds
+    assert first.exit_code == 0, first.output
+    assert "Ingested 1 file:" in first.stdout and "0 removed, 0 unchanged" in first.stdout
+    again = runner.invoke(app, ["ingest", str(corpus), "--json"])
+    report = json.loads(again.stdout)
+    assert (report["added"], report["removed"]) == (0, 0) and report["unchanged"] > 0
+
+    answer = runner.invoke(app, ["ask", "Which film used AI tools to de-age characters?", "--json"])
+    payload = json.loads(answer.stdout)
+    assert "Happy Gilmore 2" in payload["answer"] and not payload["abstained"]
+    assert payload["citations"][0]["source"] == "seeds/netflix-generative-ai.txt"
+
+    human = runner.invoke(app, ["ask", "What is the capital of Argentina?"])
+    assert human.exit_code == 0
+    assert "I could not find this in the documents." in human.stdout
+    assert "[1]" not in human.stdout
+
+
+def test_ingest_of_nothing_usable_fails(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.txt").write_bytes(b"")
+    result = runner.invoke(app, ["ingest", "docs"])
+    assert result.exit_code == 1
+    assert "docs/empty.txt: empty file" in result.stderr
+    assert "nothing could be ingested" in result.stderr
+
+
+def test_asking_an_empty_index_says_what_to_do() -> None:
+    result = runner.invoke(app, ["ask", "Anything?"])
+    assert result.exit_code == 1
+    assert "run `rag ingest` first" in result.stderr

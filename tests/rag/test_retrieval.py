@@ -1,0 +1,60 @@
+"""Fusion arithmetic, and BM25 derived from Chroma so the two never disagree."""
+
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from rag.chain import Chain
+from rag.embeddings import load_embeddings
+from rag.models import Chunk
+from rag.retrieval import fuse
+from rag.settings import Settings
+
+
+def chunk(name: str) -> Chunk:
+    return Chunk(id=name, text=name, source="s", path="/s", title="t", section="", start=0, end=1)
+
+
+def test_weighted_rrf_by_hand() -> None:
+    a, b, c = chunk("a"), chunk("b"), chunk("c")
+    dense = [(a, 0.9), (b, 0.8)]
+    lexical = [(b, 12.0), (c, 3.0)]
+    fused = fuse([(dense, 1.0), (lexical, 2.0)], rrf_k=1)
+    # a: 1/(1+1) = 0.5; b: 1/(1+2) + 2/(1+1) = 1.333; c: 2/(1+2) = 0.667
+    assert [(x.id, round(score, 3)) for x, score in fused] == [
+        ("b", 1.333),
+        ("c", 0.667),
+        ("a", 0.5),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_each_mode_finds_the_revenue_passage(seeded_chain: Chain, mode: str) -> None:
+    settings = seeded_chain.settings.model_copy(update={"retriever": mode})
+    passages = Chain(settings).retriever.retrieve("How much revenue did Netflix report?", k=3)
+    assert "$11.5 billion" in passages[0].chunk.text
+    scored = passages[0].dense_score if mode == "dense" else passages[0].bm25_score
+    assert scored is not None
+
+
+@pytest.mark.slow
+def test_langchain_invoke_returns_documents(seeded_chain: Chain) -> None:
+    documents = seeded_chain.retriever.invoke("Which film used AI to de-age characters?")
+    assert len(documents) == seeded_chain.settings.k
+    assert "Happy Gilmore 2" in documents[0].page_content
+    assert {"source", "section", "start", "end", "score"} <= set(documents[0].metadata)
+
+
+@pytest.mark.slow
+def test_bm25_follows_the_index_after_a_change(corpus: Path, settings: Settings) -> None:
+    chain = Chain(settings.model_copy(update={"retriever": "bm25"}))
+    embeddings = load_embeddings(settings)
+    llamas = corpus / "llamas.txt"
+    llamas.write_text("Llamas hum when they are content.\n")
+    ingest([corpus], settings, chain.index, embeddings)
+    assert chain.retriever.retrieve("llamas hum")[0].chunk.source == "seeds/llamas.txt"
+    llamas.unlink()
+    ingest([corpus], settings, chain.index, embeddings)
+    assert all("llamas" not in p.chunk.source for p in chain.retriever.retrieve("llamas hum"))
