@@ -3,24 +3,39 @@
 import time
 from collections.abc import Sequence
 from functools import cached_property
+from typing import Protocol
 
 from rag.embeddings import load_embeddings
 from rag.errors import RagError
 from rag.extractive import ExtractiveAnswerer
 from rag.index import ChunkIndex, open_index
-from rag.models import Answer, Timings
-from rag.retrieval import HybridRetriever, build_retriever
+from rag.models import Answer, Passage, Timings
+from rag.retrieval import build_retriever
 from rag.settings import Settings
 
 MAX_QUESTION_CHARS = 2000
 
 
+class PassageRetriever(Protocol):
+    """Anything that ranks passages for a question (ours, or a baseline's)."""
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        """The ``k`` best passages, best first."""
+        ...
+
+
 class Chain:
     """Retrieval plus answering, built once from one ``Settings``."""
 
-    def __init__(self, settings: Settings) -> None:
-        """Nothing heavy happens here; the model and index open on first use."""
+    def __init__(self, settings: Settings, retriever: PassageRetriever | None = None) -> None:
+        """Nothing heavy happens here; the model and index open on first use.
+
+        Args:
+            settings: the configuration.
+            retriever: replaces the hybrid retriever (evals use it for baselines).
+        """
         self.settings = settings
+        self._retriever = retriever
 
     @cached_property
     def index(self) -> ChunkIndex:
@@ -28,14 +43,20 @@ class Chain:
         return open_index(self.settings)
 
     @cached_property
-    def retriever(self) -> HybridRetriever:
-        """The LangChain retriever over the index."""
-        return build_retriever(self.settings, self.index, load_embeddings(self.settings))
+    def retriever(self) -> PassageRetriever:
+        """The hybrid retriever over the index, unless another was given."""
+        return self._retriever or build_retriever(
+            self.settings, self.index, load_embeddings(self.settings)
+        )
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         """The extractive answerer."""
         return ExtractiveAnswerer(load_embeddings(self.settings), self.settings)
+
+    def ranked(self, question: str, k: int) -> list[Passage]:
+        """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
+        return self.retriever.retrieve(question, k)
 
     def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer ``question`` from the indexed documents, with exact citations.
@@ -58,9 +79,9 @@ class Chain:
             raise RagError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
         retriever, answerer = self.retriever, self.answerer  # load models outside the timings
         began = time.perf_counter()
-        if self.index.count() == 0:
-            raise RagError("the index is empty: run `rag ingest` first")
         passages = retriever.retrieve(question)
+        if not passages and self.index.count() == 0:
+            raise RagError("the index is empty: run `rag ingest` first")
         retrieved = time.perf_counter()
         text, citations = answerer.answer(question, passages)
         done = time.perf_counter()

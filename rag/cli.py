@@ -2,6 +2,7 @@
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,17 @@ err = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 DEFAULT_CORPUS = Path("seeds")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -118,6 +130,72 @@ def config(as_json: JsonOption = False) -> None:
     for name, field in Settings.model_fields.items():
         table.add_row(name, escape(repr(values[name])), origins[name], field.description or "")
     out.print(table)
+
+
+@app.command("eval")
+def evaluate(
+    suite: Annotated[str | None, typer.Argument(help="a suite .jsonl file, or 'squad'")] = None,
+    squad_file: Annotated[Path | None, typer.Argument(help="with 'squad': the JSON")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="ingest this folder into its own index")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+    report: Annotated[Path | None, typer.Option(help="write a Markdown report (+ PNG)")] = None,
+    fail_under: Annotated[
+        list[str] | None, typer.Option(help="METRIC=VALUE; exit 1 when below")
+    ] = None,
+    retriever: Annotated[str | None, typer.Option(help="hybrid, bm25 or dense")] = None,
+    baselines: Annotated[
+        bool, typer.Option(help="also BM25, dense and the LangChain recipe")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(help="sample this many questions")] = None,
+    seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
+    compare: Annotated[
+        tuple[Path, Path] | None, typer.Option(help="show two result files side by side")
+    ] = None,
+) -> None:
+    """Measure retrieval, answers, citations and abstention on a suite."""
+    # The CLI is the composition root: the one place in rag/ that reaches evals/.
+    from evals import report as reports
+    from evals.evaluate import BASELINES, evaluate, failed_gates, load_rows, parse_gates
+    from evals.runner import load_runs
+
+    try:
+        if compare:
+            before, after = load_runs(compare)
+            out.print(reports.compare_table(before, after))
+            return
+        if suite is None:
+            raise RagError("give a suite file, 'squad PATH', or --compare A B")
+        gates = parse_gates(fail_under or [])
+        settings = Settings(**({"retriever": retriever} if retriever else {}))
+        name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings)
+        with _progress() as progress:
+
+            def on_row(run: str, total: int) -> Callable[[], None]:
+                task = progress.add_task(run, total=total)
+                return lambda: progress.advance(task)
+
+            runs = evaluate(
+                rows,
+                name,
+                settings,
+                corpus,
+                BASELINES if baselines else [settings.retriever],
+                on_row,
+            )
+    except RagError as error:
+        _fail(str(error))
+    out.print(reports.terminal_table(runs))
+    if json_out:
+        json_out.write_text(json.dumps([r.model_dump(mode="json") for r in runs], indent=1))
+    if report:
+        reports.write_markdown(runs, report)
+    failures = failed_gates(runs[0], gates)
+    for failure in failures:
+        err.print(f"[bold red]below the gate:[/] {escape(failure)}")
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -16,9 +16,6 @@ from rag.lexical import LiveBm25
 from rag.models import Chunk, Passage
 from rag.settings import Settings
 
-# Each side contributes this many candidates per requested passage before fusion.
-_CANDIDATES_PER_K = 4
-
 
 def fuse(
     rankings: list[tuple[list[tuple[Chunk, float]], float]], rrf_k: int
@@ -56,7 +53,7 @@ class HybridRetriever(BaseRetriever):
         """The ``k`` best passages for ``query`` (``settings.k`` by default)."""
         k = k or self.settings.k
         mode = self.settings.retriever
-        candidates = k * _CANDIDATES_PER_K if mode == "hybrid" else k
+        candidates = max(self.settings.candidates, k) if mode == "hybrid" else k
         dense = (
             self.index.search(self.embeddings.embed_query(query), candidates)
             if mode in ("hybrid", "dense")

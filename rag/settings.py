@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="weight of the dense ranking in RRF")
     bm25_weight: float = Field(1.0, ge=0, description="weight of the BM25 ranking in RRF")
     rrf_k: int = Field(60, ge=1, description="the RRF constant: 1 / (rrf_k + rank)")
+    # A pool independent of k keeps the top 5 identical whether 5 or 10 are asked for.
+    candidates: int = Field(40, ge=1, description="candidates each side proposes for fusion")
 
     max_sentences: int = Field(3, ge=1, le=10, description="sentences in an extractive answer")
     # Calibrated on evals/suites/seeds.jsonl: off-topic questions score at most 0.13,

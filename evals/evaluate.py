@@ -1,0 +1,127 @@
+"""Run a suite under one or several configurations, each on the same corpus."""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from evals.corpus import corpus_settings, ingest_corpus
+from evals.recipe import LangChainRecipe
+from evals.runner import RunResult, run_suite
+from evals.squad import build_squad
+from evals.suite import SuiteRow, load_suite, sample
+from rag.chain import Chain
+from rag.errors import RagError
+from rag.settings import Settings
+
+BASELINES = ["hybrid", "bm25", "dense", "langchain"]
+RowCallback = Callable[[str, int], Callable[[], None]]
+"""Given a run's name and row count, returns what to call after each row."""
+
+
+def load_rows(
+    suite: str,
+    squad_file: Path | None,
+    corpus: Path | None,
+    limit: int | None,
+    seed: int,
+    settings: Settings,
+) -> tuple[str, list[SuiteRow], Path | None]:
+    """The suite's name, its (sampled) rows and the corpus to index for it.
+
+    ``suite`` is a JSONL file, or ``squad`` with ``squad_file`` the official JSON
+    (its articles become the corpus).
+    """
+    if suite == "squad":
+        if squad_file is None:
+            raise RagError("usage: rag eval squad PATH-TO-SQUAD.json")
+        corpus, rows = build_squad(squad_file, settings.data_dir / "eval-cache")
+        return f"SQuAD 2.0 {squad_file.name}", sample(rows, limit, seed), corpus
+    return Path(suite).name, sample(load_suite(Path(suite)), limit, seed), corpus
+
+
+def _chain(name: str, settings: Settings, corpus: Path | None) -> Chain:
+    if name == "langchain":
+        if corpus is None:
+            raise RagError("the LangChain baseline needs --corpus: it indexes the files itself")
+        return Chain(settings, retriever=LangChainRecipe(corpus, settings))
+    return Chain(settings.model_copy(update={"retriever": name}))
+
+
+def evaluate(
+    rows: Sequence[SuiteRow],
+    suite: str,
+    settings: Settings,
+    corpus: Path | None,
+    configurations: Sequence[str],
+    on_row: RowCallback | None = None,
+) -> list[RunResult]:
+    """Score ``rows`` once per configuration.
+
+    Args:
+        rows: the suite.
+        suite: its name, for reports.
+        settings: the user's settings; each configuration changes only the retriever.
+        corpus: a folder ingested into a cached index of its own (None: the user's index).
+        configurations: retriever names, or ``langchain`` for the plain recipe.
+        on_row: progress reporting.
+
+    Returns:
+        One result per configuration, in order.
+    """
+    if corpus is not None:
+        settings = corpus_settings(corpus, settings)
+        ingest_corpus(corpus, settings)
+    results = []
+    for name in configurations:
+        chain = _chain(name, settings, corpus)
+        described = settings.model_dump(
+            mode="json",
+            include={
+                "embedding_model",
+                "chunk_size",
+                "chunk_overlap",
+                "k",
+                "retriever",
+                "dense_weight",
+                "bm25_weight",
+                "rrf_k",
+                "abstain_below",
+                "max_sentences",
+            },
+        )
+        if name == "langchain":
+            described |= {
+                "retriever": "langchain recipe",
+                "chunk_size": 1000,
+                "chunk_overlap": 200,
+                "k": 4,
+            }
+        else:
+            described["retriever"] = name
+        callback = on_row(name, len(rows)) if on_row else None
+        results.append(
+            run_suite(name, suite, rows, chain, described | {"answer": "extractive"}, callback)
+        )
+    return results
+
+
+def parse_gates(gates: Sequence[str]) -> dict[str, float]:
+    """``["hit@5=0.9", ...]`` as ``{"hit@5": 0.9}``, with a clear error when malformed."""
+    parsed = {}
+    for gate in gates:
+        name, _, value = gate.partition("=")
+        try:
+            parsed[name.strip()] = float(value)
+        except ValueError:
+            raise RagError(f"--fail-under takes METRIC=VALUE, not {gate!r}") from None
+    return parsed
+
+
+def failed_gates(result: RunResult, gates: dict[str, float]) -> list[str]:
+    """A message for each gate ``result`` does not reach (unknown metrics fail too)."""
+    failures = []
+    for name, floor in gates.items():
+        if name not in result.metrics:
+            failures.append(f"{name}: no such metric (known: {', '.join(result.metrics)})")
+        elif not result.metrics[name] >= floor:
+            failures.append(f"{name} = {result.metrics[name]:.3f} is below {floor}")
+    return failures

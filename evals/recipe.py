@@ -1,0 +1,73 @@
+"""The plain LangChain recipe, as a baseline run beside ours.
+
+RecursiveCharacterTextSplitter(1000, 200), the same embedder, Chroma
+similarity top-4: what most tutorials build. Its passages are answered by the
+same extractive answerer (``Chain(settings, retriever=LangChainRecipe(...))``)
+so that the comparison isolates chunking and retrieval.
+"""
+
+from functools import cached_property
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.loaders import load
+from ingest.pipeline import discover, display_name
+from rag.embeddings import load_embeddings
+from rag.models import Chunk, Passage
+from rag.settings import Settings
+
+RECIPE_K = 4
+
+
+class LangChainRecipe:
+    """A retriever that chunks, embeds and searches the way the LangChain tutorial does."""
+
+    def __init__(self, corpus: Path, settings: Settings) -> None:
+        """Index ``corpus`` under ``settings.data_dir / "recipe"`` unless already there."""
+        self.settings = settings
+        self._corpus = corpus
+
+    @cached_property
+    def store(self) -> Chroma:
+        """The recipe's own Chroma collection, filled on first use."""
+        client = chromadb.PersistentClient(
+            path=str((self.settings.data_dir / "recipe").resolve()),
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        store = Chroma(
+            collection_name="langchain-recipe",
+            client=client,
+            embedding_function=load_embeddings(self.settings),
+        )
+        if not store.get(limit=1)["ids"]:
+            splitter = RecursiveCharacterTextSplitter(
+                chunk_size=1000, chunk_overlap=200, add_start_index=True
+            )
+            files, _, _ = discover([self._corpus])
+            documents = [load(path, display_name(path)) for path in files]
+            texts = [d.text for d in documents]
+            metadatas = [{"source": d.source, "path": d.path, "title": d.title} for d in documents]
+            store.add_documents(splitter.create_documents(texts, metadatas))
+        return store
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        """Chroma similarity search, top-4 unless asked for more, as the recipe does it."""
+        passages = []
+        for document, distance in self.store.similarity_search_with_score(query, k=k or RECIPE_K):
+            start = int(document.metadata["start_index"])
+            chunk = Chunk(
+                id=str(document.id),
+                text=document.page_content,
+                source=document.metadata["source"],
+                path=document.metadata["path"],
+                title=document.metadata["title"],
+                section="",
+                start=start,
+                end=start + len(document.page_content),
+            )
+            passages.append(Passage(chunk=chunk, score=-float(distance)))
+        return passages

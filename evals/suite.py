@@ -1,0 +1,56 @@
+"""The suite format: one JSON object a line (see evals/README.md)."""
+
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError, model_validator
+
+from rag.errors import RagError
+
+
+class SuiteRow(BaseModel):
+    """One gold question."""
+
+    id: str
+    question: str
+    answers: list[str] = []
+    answerable: bool = True
+    evidence: list[str] = []
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SuiteRow":
+        if self.answerable and not (self.answers or self.evidence):
+            raise ValueError("an answerable row needs answers or evidence")
+        if not self.answerable and self.answers:
+            raise ValueError("an unanswerable row must have no answers")
+        return self
+
+
+def load_suite(path: Path) -> list[SuiteRow]:
+    """Read a suite file, naming the line of the first malformed row."""
+    if not path.is_file():
+        raise RagError(f"suite file {path} not found")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(SuiteRow.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as error:
+            raise RagError(f"{path}:{number}: not a valid suite row: {error}") from None
+    if not rows:
+        raise RagError(f"{path} holds no questions")
+    if len({row.id for row in rows}) != len(rows):
+        raise RagError(f"{path}: ids are not unique")
+    return rows
+
+
+def sample(rows: Sequence[SuiteRow], limit: int | None, seed: int) -> list[SuiteRow]:
+    """``limit`` rows drawn with ``seed``, in their original order (all when None)."""
+    if limit is None or limit >= len(rows):
+        return list(rows)
+    chosen = set(random.Random(seed).sample(range(len(rows)), limit))
+    return [row for index, row in enumerate(rows) if index in chosen]
