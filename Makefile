@@ -47,5 +47,9 @@ bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.m
 	$(BIN)/python bench/ingest_throughput.py --squad $(SQUAD)
 	$(BIN)/python bench/ask_latency.py
 
+eval: install ## the seeds suite with all baselines, and SQuAD half-dev (long: ~1 h)
+	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
+	$(BIN)/rag eval squad $(SQUAD) --baselines --report docs/eval-squad.md
+
 clean: ## remove the index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -17,13 +17,11 @@ import argparse
 import itertools
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +29,12 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from squad_corpus import (
+    BUSY_LOAD,
     REPO,
     copy_seeds,
     load_squad,
     markdown_table,
+    run_context,
     seeds_questions,
     squad_questions,
     write_squad_corpus,
@@ -63,7 +63,8 @@ def build_chain(corpus: Path, data_dir: Path) -> Chain:
 
 def warm_latency(name: str, chain: Chain, questions: list[str], n: int) -> dict[str, Any]:
     """Time ``n`` answers (``questions`` cycled) after one untimed warm-up answer."""
-    chain.answer(questions[0])
+    asked = list(itertools.islice(itertools.cycle(questions), n))
+    chain.answer(asked[0])
     totals, retrieve, answer, abstained = [], [], [], 0
     with Progress(
         TextColumn(f"{name}: asking"),
@@ -73,7 +74,7 @@ def warm_latency(name: str, chain: Chain, questions: list[str], n: int) -> dict[
         console=console,
         transient=True,
     ) as progress:
-        for question in progress.track(itertools.islice(itertools.cycle(questions), n), total=n):
+        for question in progress.track(asked):
             began = time.perf_counter()
             result = chain.answer(question)
             totals.append((time.perf_counter() - began) * 1000)
@@ -84,7 +85,7 @@ def warm_latency(name: str, chain: Chain, questions: list[str], n: int) -> dict[
         "corpus": name,
         "chunks": chain.index.count(),
         "questions": n,
-        "distinct_questions": len(set(questions)),
+        "distinct_questions": len(set(asked)),
         "p50_ms": round(float(np.percentile(totals, 50)), 1),
         "p95_ms": round(float(np.percentile(totals, 95)), 1),
         "mean_ms": round(statistics.fmean(totals), 1),
@@ -191,6 +192,12 @@ def main() -> None:
         console.print(f"[yellow]no SQuAD file at {args.squad}: SQuAD skipped[/]")
         args.squad = None
 
+    context = run_context()
+    if context["load_average_1min"] > BUSY_LOAD:
+        console.print(
+            f"[yellow]load average {context['load_average_1min']}: other processes "
+            "compete for the CPU, figures will be slow and noisy[/]"
+        )
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         work = Path(tmp)
         copy_seeds(work / "corpus-seeds")
@@ -207,9 +214,7 @@ def main() -> None:
         cold = cold_starts(work / "data-seeds", work / "cwd", args.runs)
 
     report = {
-        "date": datetime.now(UTC).date().isoformat(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
+        **context,
         "squad": str(args.squad.resolve()) if args.squad else None,
         "settings": seeds.settings.model_dump(mode="json", exclude={"data_dir"}),
         "warm": warm,

@@ -21,13 +21,10 @@ import rag  # noqa: F401  (offline environment before any library loads)
 # isort: split
 import argparse
 import json
-import os
-import platform
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +44,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from squad_corpus import (
+    BUSY_LOAD,
     DEFAULT_SQUAD,
     REPO,
     copy_seeds,
     load_squad,
     markdown_table,
+    run_context,
     write_squad_corpus,
 )
 
@@ -184,59 +183,22 @@ def bench_corpus(
 
 def table(corpora: list[dict[str, Any]]) -> str:
     """The results as one Markdown table, a re-ingest row under each corpus."""
-    headers = [
-        "corpus",
-        "method",
-        "files",
-        "chunks",
-        "tokens",
-        "truncated",
-        "seconds",
-        "chunks/s",
-        "tokens/s",
-        "s ours/LC",
-        "chunks ours/LC",
-    ]
+    headers = ["corpus", "method", "files", "chunks", "tokens", "truncated", "seconds",
+               "chunks/s", "tokens/s", "s ours/LC", "chunks ours/LC"]  # fmt: skip
     rows = []
     for c in corpora:
         ratio = c["ours_over_langchain"]
         for method, label in (("ours", "ours"), ("langchain", "LangChain")):
             m = c["methods"][method]
-            ratios = (
-                [f"{ratio['seconds']:.2f}", f"{ratio['chunks']:.2f}"]
-                if method == "ours"
-                else ["", ""]
-            )
-            rows.append(
-                [
-                    c["corpus"],
-                    label,
-                    str(m["files"]),
-                    f"{m['chunks']:,}",
-                    f"{m['tokens']:,}",
-                    str(m["truncated_chunks"]),
-                    f"{m['seconds']:.2f}",
-                    f"{m['chunks_per_s']:.1f}",
-                    f"{m['tokens_per_s']:,}",
-                    *ratios,
-                ]
-            )
-        r = c["reingest"]
-        rows.append(
-            [
-                c["corpus"],
-                "ours, re-ingest unchanged",
-                str(c["methods"]["ours"]["files"]),
-                f"{r['added']} embedded",
-                "",
-                "",
-                f"{r['seconds']:.2f}",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
+            ratios = [f"{ratio['seconds']:.2f}", f"{ratio['chunks']:.2f}"]
+            rows.append([c["corpus"], label, str(m["files"]), f"{m['chunks']:,}",
+                         f"{m['tokens']:,}", str(m["truncated_chunks"]), f"{m['seconds']:.2f}",
+                         f"{m['chunks_per_s']:.1f}", f"{m['tokens_per_s']:,}",
+                         *(ratios if method == "ours" else ["", ""])])  # fmt: skip
+        again = c["reingest"]
+        rows.append([c["corpus"], "ours, re-ingest unchanged", str(c["methods"]["ours"]["files"]),
+                     f"{again['added']} embedded", "", "", f"{again['seconds']:.2f}",
+                     *[""] * 4])  # fmt: skip
     return markdown_table(headers, rows)
 
 
@@ -250,6 +212,12 @@ def main() -> None:
     if not args.squad.is_file():
         parser.error(f"no SQuAD file at {args.squad}")
 
+    context = run_context()
+    if context["load_average_1min"] > BUSY_LOAD:
+        console.print(
+            f"[yellow]load average {context['load_average_1min']}: other processes "
+            "compete for the CPU, figures will be slow and noisy[/]"
+        )
     settings = Settings()
     with console.status("loading the embedding model"):
         embeddings = load_embeddings(settings)
@@ -282,9 +250,7 @@ def main() -> None:
             ]
 
     report = {
-        "date": datetime.now(UTC).date().isoformat(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
+        **context,
         "repeats": args.repeats,
         "squad": str(args.squad.resolve()),
         "ours": {

@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: the seeds and SQuAD 2.0 corpora, their questions, tables.
+"""Shared by the benchmarks: the corpora, their questions, run context and tables.
 
 A SQuAD 2.0 JSON file (official format: ``data[].title``,
 ``data[].paragraphs[].context`` and ``.qas[].question``) becomes one ``.txt``
@@ -7,8 +7,11 @@ paragraphs separated by blank lines.
 """
 
 import json
+import os
+import platform
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 DEFAULT_SQUAD = (REPO / "../shared/data/squad-v2-dev-half.json").resolve()
 SEEDS_QUESTIONS = REPO / "evals" / "suites" / "seeds.jsonl"
+# A 1-minute load average above this before a run means another process is busy.
+BUSY_LOAD = 0.5
 
 Squad = dict[str, Any]
 
@@ -75,6 +80,23 @@ def seeds_questions() -> list[str]:
     """The questions of the bundled seeds eval suite, in file order."""
     lines = SEEDS_QUESTIONS.read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def run_context() -> dict[str, Any]:
+    """Date, Python, cores, torch threads and the load average before measuring.
+
+    Other processes on a 2-core machine slow torch down many times over, so a
+    load average well above zero at the start means the figures are suspect.
+    """
+    import torch
+
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -39,8 +39,13 @@ def load_suite(path: Path) -> list[SuiteRow]:
             continue
         try:
             rows.append(SuiteRow.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as error:
+        except json.JSONDecodeError as error:
             raise RagError(f"{path}:{number}: not a valid suite row: {error}") from None
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in error.errors()
+            )
+            raise RagError(f"{path}:{number}: not a valid suite row: {problems}") from None
     if not rows:
         raise RagError(f"{path} holds no questions")
     if len({row.id for row in rows}) != len(rows):

@@ -52,7 +52,9 @@ class Settings(BaseSettings):
 
     retriever: Literal["hybrid", "dense", "bm25"] = Field("hybrid")
     k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
-    dense_weight: float = Field(1.0, ge=0, description="weight of the dense ranking in RRF")
+    # SQuAD 2.0 half-dev, 800 answerable questions: dense weight 1.0 / 0.5 / 0.3 gave
+    # hit@1 0.723 / 0.775 / 0.779 and hit@5 0.949 / 0.953 / 0.949 (BM25 alone 0.794 / 0.938).
+    dense_weight: float = Field(0.5, ge=0, description="weight of the dense ranking in RRF")
     bm25_weight: float = Field(1.0, ge=0, description="weight of the BM25 ranking in RRF")
     rrf_k: int = Field(60, ge=1, description="the RRF constant: 1 / (rrf_k + rank)")
     # A pool independent of k keeps the top 5 identical whether 5 or 10 are asked for.
