@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve ingest test test-fast lint bench eval clean
+.PHONY: help install run serve ingest test test-fast lint bench eval clean system-packages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,7 +37,13 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy rag ingest ui evals
 
-test: lint ## lint, type-check and run every test (CI runs this)
+# Browser tests drive Debian's Chromium (never a browser download); nginx serves
+# the reverse-proxy test.
+system-packages: ## apt-get install chromium and nginx when missing (needs root)
+	@command -v chromium >/dev/null && command -v nginx >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium nginx >/dev/null)
+
+test: lint system-packages ## lint, type-check and run every test (CI runs this)
 	$(BIN)/pytest
 
 test-fast: install ## the tests that start no server and no browser

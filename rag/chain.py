@@ -1,19 +1,23 @@
 """The one entry point every surface calls: ``Chain.answer(question, history)``."""
 
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Protocol
 
 from rag.embeddings import load_embeddings
 from rag.errors import RagError
 from rag.extractive import ExtractiveAnswerer
+from rag.followup import standalone_question
 from rag.index import ChunkIndex, open_index
 from rag.models import Answer, Passage, Timings
 from rag.retrieval import build_retriever
 from rag.settings import Settings
 
 MAX_QUESTION_CHARS = 2000
+# Streamed pieces: a word with the white space after it.
+_PIECE = re.compile(r"\S+\s*")
 
 
 class PassageRetriever(Protocol):
@@ -63,7 +67,8 @@ class Chain:
 
         Args:
             question: what the user asked.
-            history: earlier questions of the conversation, oldest first.
+            history: earlier questions of the conversation, oldest first; a
+                follow-up is retrieved together with the last one (rag.followup).
 
         Returns:
             The answer, its citations, whether it abstained, and stage timings.
@@ -71,7 +76,6 @@ class Chain:
         Raises:
             RagError: the question is empty or too long, or the index is empty.
         """
-        del history  # follow-up handling arrives with the chat UI
         question = question.strip()
         if not question:
             raise RagError("the question is empty")
@@ -79,7 +83,7 @@ class Chain:
             raise RagError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
         retriever, answerer = self.retriever, self.answerer  # load models outside the timings
         began = time.perf_counter()
-        passages = retriever.retrieve(question)
+        passages = retriever.retrieve(standalone_question(question, history))
         if not passages and self.index.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
         retrieved = time.perf_counter()
@@ -97,3 +101,14 @@ class Chain:
             ),
             passages=passages,
         )
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+        """Yield the answer text piece by piece, then the complete ``Answer``.
+
+        The extractive answer is whole at once; it is cut into words so that
+        every surface renders answers the same way a generating LLM streams them.
+        """
+        answer = self.answer(question, history)
+        for piece in _PIECE.finditer(answer.answer):
+            yield piece.group()
+        yield answer

@@ -205,9 +205,12 @@ def serve(
 ) -> None:
     """Serve the chat UI in the browser."""
     # The CLI is the composition root: the one place in rag/ that reaches ui/.
-    from ui.app import build_app
+    from ui.app import launch
 
-    build_app(Chain(Settings())).launch(server_name=host, server_port=port, show_error=True)
+    try:
+        launch(Chain(Settings()), host, port)
+    except OSError as error:  # the port is taken, or the host is not this machine's
+        _fail(f"cannot serve on {host}:{port}: {error}")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ and the best one to ``max_sentences`` become the answer. Below
 ``abstain_below`` the answer is an abstention: nothing is quoted.
 """
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,23 +46,26 @@ class ExtractiveAnswerer:
         self._embeddings = embeddings
         self._settings = settings
         self._cache: OrderedDict[str, _Sentences] = OrderedDict()
+        self._cache_lock = threading.Lock()  # the UI and API answer from several threads
 
     def _sentences(self, chunk: Chunk) -> _Sentences:
-        if chunk.id in self._cache:
-            self._cache.move_to_end(chunk.id)
-            return self._cache[chunk.id]
+        with self._cache_lock:
+            if chunk.id in self._cache:
+                self._cache.move_to_end(chunk.id)
+                return self._cache[chunk.id]
         spans = [
             (s.start, s.end)
             for s in sentence_spans(chunk.text)
-            if chunk.text[s.start : s.end] != chunk.section
+            if chunk.text[s.start : s.end].lstrip("#").strip() != chunk.section  # a heading
             and len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
         ]
         quotes = [chunk.text[start:end] for start, end in spans]
         vectors = np.array(self._embeddings.embed_documents(quotes)) if quotes else np.zeros((0,))
         sentences = _Sentences(spans, [set(t) for t in tokenize(quotes)], vectors)
-        self._cache[chunk.id] = sentences
-        if len(self._cache) > _CACHED_CHUNKS:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[chunk.id] = sentences
+            if len(self._cache) > _CACHED_CHUNKS:
+                self._cache.popitem(last=False)
         return sentences
 
     def score(self, question: str, passages: Sequence[Passage]) -> list[Citation]:

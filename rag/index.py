@@ -106,6 +106,12 @@ class ChunkIndex:
         result = self._collection.get(include=["metadatas"])
         return Counter(str(m["source"]) for m in result["metadatas"] or [])
 
+    def delete_source(self, source: str) -> int:
+        """Remove every chunk of ``source``; returns how many there were."""
+        ids = self._collection.get(where={"source": source}, include=[])["ids"]
+        self.delete(ids)
+        return len(ids)
+
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Upsert chunks with their embeddings."""
         for at in range(0, len(chunks), _BATCH):

@@ -82,6 +82,17 @@ class Settings(BaseSettings):
         copy._arguments = self._arguments | frozenset(update or {})
         return copy
 
+    examples: list[str] = Field(
+        [
+            "Which film used AI tools to de-age characters?",
+            "What did the producers of Billionaires' Bunker use generative AI for?",
+            "How much revenue did Netflix report?",
+            "What does Ted Sarandos say AI cannot replace?",
+        ],
+        description="example questions shown in the UI",
+    )
+    admin: bool = Field(False, description="show the admin panel (upload, list, remove)")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -35,10 +35,18 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) 
 
 
 @contextmanager
-def running(command: list[str], ready_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` until the block ends; its output goes to ``log``."""
+def running(
+    command: list[str],
+    ready_url: str,
+    log: Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (in ``cwd``, with ``env``) until the block ends; output goes to ``log``."""
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=env
+        )
         try:
             wait_for(ready_url, process)
             yield process

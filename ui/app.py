@@ -1,32 +1,42 @@
-"""The Gradio chat: one question box over ``Chain.answer``."""
+"""The Gradio app: the chat, an `ask` API endpoint, and the admin panel when enabled."""
 
-import html
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
 from rag.chain import Chain
-from rag.errors import RagError
-from rag.models import Answer
+from ui.admin import build_admin_tab
+from ui.chat import build_chat_tab
 
-
-def render(answer: Answer) -> str:
-    """The answer and its numbered sources as Markdown, document text escaped."""
-    if answer.abstained:
-        return f"_{html.escape(answer.answer)}_"
-    sources = "\n".join(
-        f"{c.n}. **{html.escape(c.source)}** › {html.escape(c.section)}: “{html.escape(c.quote)}”"
-        for c in answer.citations
-    )
-    return f"{html.escape(answer.answer)}\n\n**Sources**\n\n{sources}"
+CSS = (Path(__file__).parent / "style.css").read_text()
+# System fonts: nothing is fetched from a font service.
+THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+# Answers are CPU-bound and short; two at a time keeps both cores busy.
+CONCURRENCY = 2
 
 
 def build_app(chain: Chain) -> gr.Blocks:
-    """A chat page answering from ``chain``."""
+    """The whole UI over ``chain``."""
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as app:
+        gr.Markdown("# Ask the documents\nAnswers quote the documents; `[n]` links to source n.")
+        with gr.Tab("Chat"):
+            build_chat_tab(chain)
+        if chain.settings.admin:
+            with gr.Tab("Admin"):
+                build_admin_tab(chain)
 
-    def respond(message: str, history: list[dict[str, str]]) -> str:
-        try:
-            return render(chain.answer(message))
-        except RagError as error:
-            return f"**Error:** {html.escape(str(error))}"
+        def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
+            """Answer a question; the JSON of `rag ask --json`."""
+            return chain.answer(question, history or []).model_dump(mode="json")
 
-    return gr.ChatInterface(respond, title="Ask the documents", api_name="ask")
+        gr.api(ask, api_name="ask")
+    app.queue(default_concurrency_limit=CONCURRENCY)
+    return app
+
+
+def launch(chain: Chain, host: str, port: int) -> None:
+    """Serve the UI until interrupted."""
+    build_app(chain).launch(
+        server_name=host, server_port=port, show_error=True, theme=THEME, css=CSS
+    )

@@ -1,0 +1,123 @@
+"""A real app server over a real index, and headless Chromium driven by Playwright."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import SEEDS
+from tests.servers import BIN, free_port, running
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium tries to reach Google at start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XSS_DOCUMENT = """# The llama handbook
+
+Llamas hum softly when they are content <script>window.__xss = 'script'</script> and calm.
+
+The handbook image <img src=x onerror="window.__xss = 'img'"> shows a llama grooming station.
+
+Read the [grooming guide](javascript:window.__xss='link') before brushing a llama.
+"""
+
+
+@dataclass
+class App:
+    """A running `rag serve` and the folder it works in."""
+
+    url: str
+    folder: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def serve(folder: Path, extra_env: dict[str, str]) -> Iterator[App]:
+    """Ingest ./seeds (plus anything else there) in ``folder``, then serve it."""
+    env = {**os.environ, "RAG_DATA_DIR": str(folder / "data"), **extra_env}
+    subprocess.run(
+        [str(BIN / "rag"), "ingest", "seeds"], cwd=folder, env=env, check=True, capture_output=True
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(BIN / "rag"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(command, f"{url}/", folder / "server.log", cwd=folder, env=env):
+        yield App(url=url, folder=folder, env=env)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The UI over the seeds and the XSS document, with the admin panel on."""
+    folder = tmp_path_factory.mktemp("app")
+    corpus = Path(shutil.copytree(SEEDS, folder / "seeds"))
+    (corpus / "llama-handbook.md").write_text(XSS_DOCUMENT)
+    yield from serve(folder, {"RAG_ADMIN": "1"})
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """A page plus what it requested and any dialog it tried to open."""
+
+    page: Page
+    requests: list[str]
+    dialogs: list[str]
+
+    def screenshot(self, name: str) -> None:
+        """Save a screenshot under tests/artifacts/ (git-ignored)."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def open_visit(browser: Browser, url: str) -> Visit:
+    """A fresh browser context (its own session) on ``url``."""
+    page = browser.new_context().new_page()
+    visit = Visit(page=page, requests=[], dialogs=[])
+    page.on("request", lambda request: visit.requests.append(request.url))
+    page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    page.get_by_label("Your question").wait_for()
+    return visit
+
+
+@pytest.fixture
+def visit(browser: Browser, app: App) -> Iterator[Visit]:
+    """The app in a new browser session."""
+    opened = open_visit(browser, app.url)
+    yield opened
+    opened.page.context.close()
+
+
+ANSWERED = "#chat .cite, #chat .abstention, #chat .retrieved"
+
+
+def ask(visit: Visit, question: str) -> None:
+    """Type a question, press Enter and wait until the answer is complete."""
+    page = visit.page
+    answered = page.locator(ANSWERED).count()
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        f"n => document.querySelectorAll({ANSWERED!r}).length > n", arg=answered, timeout=60_000
+    )

@@ -1,0 +1,110 @@
+"""The chat in headless Chromium: streaming, citations, abstention, follow-ups, sessions."""
+
+import json
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.ui.conftest import App, Visit, ask, open_visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+
+WATCH_STREAM = """() => {
+    window.__lengths = [];
+    const chat = document.querySelector('#chat');
+    new MutationObserver(() => window.__lengths.push(chat.innerText.length))
+        .observe(chat, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_answer_streams_with_a_linked_citation_and_highlighted_quote(visit: Visit) -> None:
+    page = visit.page
+    expect(page.get_by_label("Your question")).to_be_focused()
+    page.evaluate(WATCH_STREAM)
+    ask(visit, "Which film used AI tools to de-age characters?")
+    lengths = page.evaluate("window.__lengths")
+    assert len(set(lengths)) >= 5, "the answer arrived in one piece, not streamed"
+    marker = page.locator("#chat a.cite").first
+    expect(marker).to_have_text("[1]")
+    expect(marker).to_have_attribute("href", "#source-1")
+    card = page.locator("#sources #source-1")
+    expect(card).to_contain_text("seeds/netflix-generative-ai.txt")
+    expect(card).to_contain_text("Innovative Uses of Generative AI in Production")
+    expect(card.locator("mark")).to_contain_text("“Happy Gilmore 2” employed AI tools")
+    visit.screenshot("chat-answer")
+
+
+def test_an_off_topic_question_is_shown_as_an_abstention(visit: Visit) -> None:
+    ask(visit, "What is the capital of Argentina?")
+    page = visit.page
+    expect(page.locator("#chat .abstention")).to_have_text(
+        "I could not find this in the documents."
+    )
+    expect(page.locator("#chat a.cite")).to_have_count(0)
+    expect(page.locator("#sources .source-card")).to_have_count(0)
+    expect(page.locator("#sources")).to_contain_text("No sources")
+    visit.screenshot("chat-abstention")
+
+
+def test_a_follow_up_is_answered_from_the_right_passage(visit: Visit) -> None:
+    ask(visit, "Which film used AI to de-age characters?")
+    ask(visit, "What about Billionaires' Bunker?")
+    mark = visit.page.locator("#sources #source-1 mark")
+    expect(mark).to_contain_text("Billionaires' Bunker")
+    expect(mark).to_contain_text("wardrobe options and set designs")
+    visit.screenshot("chat-follow-up")
+
+
+def test_sources_only_view_and_clear(visit: Visit) -> None:
+    page = visit.page
+    page.get_by_label("Sources only").check()
+    ask(visit, "How much revenue did Netflix report?")
+    expect(page.locator("#chat .retrieved")).to_contain_text("Retrieved passages")
+    cards = page.locator("#sources .passage-card")
+    expect(cards.first).to_contain_text("fused")
+    assert cards.count() == 5
+    page.get_by_role("button", name="Clear conversation").click()
+    expect(page.locator("#chat .retrieved")).to_have_count(0)
+    expect(page.locator("#sources .passage-card")).to_have_count(0)
+
+
+def test_examples_and_screen_reader_landmarks(visit: Visit) -> None:
+    page = visit.page
+    expect(page.get_by_text("Which film used AI tools to de-age characters?")).to_be_visible()
+    assert page.locator("#chat [role='log'], #chat [aria-live]").count() > 0
+    expect(page.get_by_label("Your question")).to_be_editable()
+
+
+def test_thumbs_up_is_recorded(visit: Visit, app: App) -> None:
+    ask(visit, "Who is the CEO of Netflix?")
+    visit.page.locator("#chat").get_by_role("button", name="Like").last.click()
+    feedback = app.folder / "data" / "feedback.jsonl"
+    visit.page.wait_for_timeout(500)
+    expect(visit.page.get_by_text("Thanks for the feedback.")).to_be_visible()
+    records = [json.loads(line) for line in feedback.read_text().splitlines()]
+    mine = [r for r in records if r["question"] == "Who is the CEO of Netflix?"]
+    assert mine and mine[-1]["liked"] is True
+    assert mine[-1]["citations"] and mine[-1]["settings"]["retriever"] == "hybrid"
+
+
+def test_two_sessions_keep_their_own_conversations(browser: Browser, app: App) -> None:
+    first, second = open_visit(browser, app.url), open_visit(browser, app.url)
+    try:
+        ask(first, "Which film used AI tools to de-age characters?")
+        ask(second, "How much revenue did Netflix report?")
+        expect(first.page.locator("#chat")).not_to_contain_text("revenue")
+        expect(second.page.locator("#chat")).not_to_contain_text("de-age")
+        expect(second.page.locator("#sources mark")).to_contain_text("$11.5 billion")
+    finally:
+        first.page.context.close()
+        second.page.context.close()
+
+
+def test_the_page_requests_nothing_outside_this_machine(visit: Visit, app: App) -> None:
+    ask(visit, "Which film used AI tools to de-age characters?")
+    outside = [
+        url
+        for url in visit.requests
+        if not url.startswith(app.url) and not url.startswith(("data:", "blob:"))
+    ]
+    assert outside == []

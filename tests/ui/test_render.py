@@ -1,0 +1,74 @@
+"""HTML rendering escapes every piece of document text."""
+
+from rag.models import Answer, Chunk, Citation, Passage, Timings
+from ui.render import answer_html, passages_html, sources_html
+
+TEXT = 'Intro. Llamas <b>hum</b> & "spit" <script>x()</script>. Outro.'
+START = TEXT.index("Llamas")
+END = TEXT.index(" Outro")
+
+
+def make_answer(abstained: bool = False) -> Answer:
+    chunk = Chunk(
+        id="c",
+        text=TEXT,
+        source="<a>.md",
+        path="/x",
+        title="t",
+        section="<i>Care</i>",
+        start=0,
+        end=len(TEXT),
+    )
+    quote = TEXT[START:END]
+    citations = (
+        []
+        if abstained
+        else [
+            Citation(
+                n=1,
+                source="<a>.md",
+                section="<i>Care</i>",
+                start=START,
+                end=END,
+                quote=quote,
+                score=0.5,
+            )
+        ]
+    )
+    return Answer(
+        question="q",
+        answer="Nothing." if abstained else f"{quote} [1]",
+        abstained=abstained,
+        citations=citations,
+        timings_ms=Timings(retrieve=1, answer=1, total=2),
+        passages=[Passage(chunk=chunk, score=0.1, dense_score=0.3)],
+    )
+
+
+def test_answer_links_markers_and_escapes_text() -> None:
+    html = answer_html(make_answer())
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;x()&lt;/script&gt;" in html and "&amp;" in html
+    assert html.endswith('<a class="cite" href="#source-1">[1]</a>')
+
+
+def test_source_card_highlights_exactly_the_quote() -> None:
+    html = sources_html(make_answer())
+    assert 'id="source-1"' in html
+    assert "&lt;a&gt;.md" in html and "&lt;i&gt;Care&lt;/i&gt;" in html
+    before, rest = html.split("<mark>", 1)
+    marked, after = rest.split("</mark>", 1)
+    assert marked.startswith("Llamas &lt;b&gt;hum&lt;/b&gt;") and marked.endswith(".")
+    assert "Intro." in before and "Outro." in after
+
+
+def test_abstention_is_styled_and_has_no_sources() -> None:
+    answer = make_answer(abstained=True)
+    assert answer_html(answer).startswith('<div class="abstention"')
+    assert "source-card" not in sources_html(answer)
+
+
+def test_passages_view_lists_scores_escaped() -> None:
+    html = passages_html(make_answer())
+    assert "fused 0.1000" in html and "dense 0.300" in html and "bm25 –" in html
+    assert "<script>" not in html

@@ -1,0 +1,107 @@
+"""The chat tab: streamed answers, linked citations, source cards, feedback."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from rag.chain import Chain
+from rag.errors import RagError
+from rag.models import Answer
+from ui import render
+from ui.feedback import record_feedback
+
+Messages = list[dict[str, Any]]
+ANSWER_VIEW, SOURCES_VIEW = "Answer", "Sources only"
+
+
+def _previous_questions(messages: Messages) -> list[str]:
+    return [str(m["content"]) for m in messages if m["role"] == "user"]
+
+
+def respond(
+    chain: Chain, question: str, messages: Messages, view: str, answers: dict[int, Any]
+) -> Iterator[tuple[Messages, str, dict[int, Any], str]]:
+    """Stream one answer into the conversation; yields (chat, sources, answers, textbox)."""
+    question = question.strip()
+    if not question:
+        yield messages, gr.skip(), answers, ""
+        return
+    history = _previous_questions(messages)
+    messages = [
+        *messages,
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": ""},
+    ]
+    yield messages, "", answers, ""
+    try:
+        for event in chain.stream(question, history):
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                messages[-1]["content"] += render.escape(event)
+                yield messages, gr.skip(), answers, ""
+    except RagError as error:
+        notice = render.escape(str(error))
+        messages[-1]["content"] = f'<div class="abstention">Error: {notice}</div>'
+        yield messages, "", answers, ""
+        return
+    answers = {**answers, len(messages) - 1: answer.model_dump(mode="json")}
+    if view == SOURCES_VIEW:
+        messages[-1]["content"] = render.passages_summary(answer)
+        yield messages, render.passages_html(answer), answers, ""
+    else:
+        messages[-1]["content"] = render.answer_html(answer)
+        yield messages, render.sources_html(answer), answers, ""
+
+
+def build_chat_tab(chain: Chain) -> None:
+    """Lay out the chat inside the current Blocks."""
+    answers = gr.State({})
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                label="Conversation",
+                elem_id="chat",
+                height=460,
+                feedback_options=("Like", "Dislike"),
+            )
+            question = gr.Textbox(
+                label="Your question",
+                elem_id="question",
+                autofocus=True,
+                placeholder="Ask about the documents and press Enter",
+                submit_btn="Ask",
+            )
+            with gr.Row():
+                view = gr.Radio(
+                    [ANSWER_VIEW, SOURCES_VIEW], value=ANSWER_VIEW, label="View", elem_id="view"
+                )
+                clear = gr.Button("Clear conversation", elem_id="clear")
+            gr.Examples(chain.settings.examples, inputs=question, label="Example questions")
+        with gr.Column(scale=2):
+            gr.Markdown("### Sources")
+            sources = gr.HTML(elem_id="sources")
+
+    def on_submit(text: str, messages: Messages, mode: str, known: dict[int, Any]):
+        yield from respond(chain, text, messages or [], mode, known or {})
+
+    question.submit(
+        on_submit,
+        [question, chatbot, view, answers],
+        [chatbot, sources, answers, question],
+        api_name="chat",
+    )
+    clear.click(lambda: ([], "", {}), None, [chatbot, sources, answers], api_visibility="private")
+
+    def on_like(event: gr.LikeData, known: dict[int, Any]) -> None:
+        index = event.index[0] if isinstance(event.index, tuple | list) else event.index
+        answer = (known or {}).get(int(index))
+        if answer is not None:
+            settings = chain.settings.model_dump(mode="json", exclude={"examples"})
+            record_feedback(
+                chain.settings.data_dir / "feedback.jsonl", bool(event.liked), answer, settings
+            )
+            gr.Info("Thanks for the feedback.")
+
+    chatbot.like(on_like, [answers], None, api_visibility="private")

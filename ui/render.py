@@ -1,0 +1,91 @@
+"""HTML for answers and source cards. Every piece of document text is escaped here.
+
+Documents may contain markup; nothing in them may run in the reader's browser,
+so text only ever reaches the page through ``html.escape``.
+"""
+
+import html
+import re
+
+from rag.models import Answer, Citation, Passage
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def escape(text: str) -> str:
+    """HTML-escape ``text``, quotes included."""
+    return html.escape(text, quote=True)
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer with each ``[n]`` linked to source card ``n``; abstentions styled apart."""
+    if answer.abstained:
+        return f'<div class="abstention" role="status">{escape(answer.answer)}</div>'
+    return _MARKER.sub(
+        lambda m: f'<a class="cite" href="#source-{m.group(1)}">[{m.group(1)}]</a>',
+        escape(answer.answer),
+    )
+
+
+def _passage_of(citation: Citation, passages: list[Passage]) -> Passage | None:
+    return next(
+        (
+            p
+            for p in passages
+            if p.chunk.source == citation.source
+            and p.chunk.start <= citation.start
+            and citation.end <= p.chunk.end
+        ),
+        None,
+    )
+
+
+def source_card(citation: Citation, passages: list[Passage]) -> str:
+    """Card ``n``: file, section, span, and the passage with the quote highlighted."""
+    passage = _passage_of(citation, passages)
+    if passage is None:
+        body = f"<mark>{escape(citation.quote)}</mark>"
+    else:
+        text, offset = passage.chunk.text, passage.chunk.start
+        before = text[: citation.start - offset]
+        after = text[citation.end - offset :]
+        body = f"{escape(before)}<mark>{escape(citation.quote)}</mark>{escape(after)}"
+    return (
+        f'<section class="source-card" id="source-{citation.n}" aria-label="source {citation.n}">'
+        f'<header><span class="badge">[{citation.n}]</span> <b>{escape(citation.source)}</b>'
+        f" › {escape(citation.section)}"
+        f" <small>chars {citation.start}–{citation.end} · score {citation.score:.2f}</small>"
+        f'</header><p class="passage">{body}</p></section>'
+    )
+
+
+def sources_html(answer: Answer) -> str:
+    """All source cards of an answer (none for an abstention)."""
+    if not answer.citations:
+        return '<p class="no-sources">No sources: the documents do not answer this.</p>'
+    return "".join(source_card(c, answer.passages) for c in answer.citations)
+
+
+def passages_html(answer: Answer) -> str:
+    """The "sources only" view: every retrieved passage with its scores."""
+    rows = []
+    for rank, p in enumerate(answer.passages, start=1):
+        dense = "–" if p.dense_score is None else f"{p.dense_score:.3f}"
+        bm25 = "–" if p.bm25_score is None else f"{p.bm25_score:.2f}"
+        rows.append(
+            f'<section class="source-card passage-card" id="passage-{rank}">'
+            f'<header><span class="badge">#{rank}</span> <b>{escape(p.chunk.source)}</b>'
+            f" › {escape(p.chunk.section)} <small>fused {p.score:.4f} · dense {dense}"
+            f' · bm25 {bm25}</small></header><p class="passage">{escape(p.chunk.text)}</p>'
+            "</section>"
+        )
+    return "".join(rows) or '<p class="no-sources">Nothing was retrieved.</p>'
+
+
+def passages_summary(answer: Answer) -> str:
+    """The chat message of the "sources only" view."""
+    lines = [
+        f"#{rank} {escape(p.chunk.source)} › {escape(p.chunk.section)} (score {p.score:.4f})"
+        for rank, p in enumerate(answer.passages, start=1)
+    ]
+    return '<div class="retrieved">Retrieved passages:<br>' + "<br>".join(lines) + "</div>"
