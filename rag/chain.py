@@ -15,7 +15,6 @@ from rag.models import Answer, Passage, Timings
 from rag.retrieval import build_retriever
 from rag.settings import Settings
 
-MAX_QUESTION_CHARS = 2000
 # Streamed pieces: a word with the white space after it.
 _PIECE = re.compile(r"\S+\s*")
 
@@ -62,13 +61,14 @@ class Chain:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
         return self.retriever.retrieve(question, k)
 
-    def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
+    def answer(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         """Answer ``question`` from the indexed documents, with exact citations.
 
         Args:
             question: what the user asked.
             history: earlier questions of the conversation, oldest first; a
                 follow-up is retrieved together with the last one (rag.followup).
+            k: passages to retrieve (``settings.k`` when None).
 
         Returns:
             The answer, its citations, whether it abstained, and stage timings.
@@ -79,11 +79,12 @@ class Chain:
         question = question.strip()
         if not question:
             raise RagError("the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise RagError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise RagError(f"the question is longer than {limit} characters")
         retriever, answerer = self.retriever, self.answerer  # load models outside the timings
         began = time.perf_counter()
-        passages = retriever.retrieve(standalone_question(question, history))
+        passages = retriever.retrieve(standalone_question(question, history), k)
         if not passages and self.index.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
         retrieved = time.perf_counter()
@@ -109,6 +110,10 @@ class Chain:
         every surface renders answers the same way a generating LLM streams them.
         """
         answer = self.answer(question, history)
-        for piece in _PIECE.finditer(answer.answer):
-            yield piece.group()
+        yield from self.pieces(answer.answer)
         yield answer
+
+    @staticmethod
+    def pieces(text: str) -> list[str]:
+        """``text`` cut into streamable pieces: each word with the space after it."""
+        return [piece.group() for piece in _PIECE.finditer(text)]

@@ -203,12 +203,12 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 7860,
 ) -> None:
-    """Serve the chat UI in the browser."""
+    """Serve the chat UI, the JSON API and the embeddable widget."""
     # The CLI is the composition root: the one place in rag/ that reaches ui/.
-    from ui.app import launch
+    from ui.server import serve as run_server
 
     try:
-        launch(Chain(Settings()), host, port)
+        run_server(Chain(Settings()), host, port)
     except OSError as error:  # the port is taken, or the host is not this machine's
         _fail(f"cannot serve on {host}:{port}: {error}")
 

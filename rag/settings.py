@@ -93,6 +93,23 @@ class Settings(BaseSettings):
     )
     admin: bool = Field(False, description="show the admin panel (upload, list, remove)")
 
+    # Serving: security and limits of the HTTP API, the widget and the UI.
+    allowed_origins: list[str] = Field(
+        [], description="origins whose pages may call the API (CORS); empty: same origin only"
+    )
+    api_tokens: list[str] = Field([], description="Bearer tokens the API requires, if any")
+    auth: list[str] = Field([], description="UI logins as user:password; empty: no login")
+    secret_key: str | None = Field(
+        None, description="signs widget tokens; default: a key kept in data_dir/secret.key"
+    )
+    widget_token_seconds: int = Field(600, ge=10, description="lifetime of a widget token")
+    root_path: str = Field("", description="URL prefix when served behind a proxy, e.g. /bot")
+    max_question_chars: int = Field(2000, ge=10, description="longer questions are refused")
+    max_history: int = Field(20, ge=0, description="earlier questions accepted per request")
+    max_body_bytes: int = Field(65536, ge=1024, description="larger API requests get 413")
+    rate_limit: str = Field("30/minute", description="API requests per client, e.g. 30/minute")
+    max_pending: int = Field(8, ge=1, description="API answers in progress or waiting at once")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -33,10 +33,3 @@ def build_app(chain: Chain) -> gr.Blocks:
         gr.api(ask, api_name="ask")
     app.queue(default_concurrency_limit=CONCURRENCY)
     return app
-
-
-def launch(chain: Chain, host: str, port: int) -> None:
-    """Serve the UI until interrupted."""
-    build_app(chain).launch(
-        server_name=host, server_port=port, show_error=True, theme=THEME, css=CSS
-    )

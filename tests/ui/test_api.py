@@ -1,0 +1,150 @@
+"""The JSON API in-process over a real index: schema, streaming, auth, limits, readiness."""
+
+import json
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from rag.chain import Chain
+from ui.server import build_server
+
+pytestmark = pytest.mark.slow
+QUESTION = {"question": "Which film used AI tools to de-age characters?"}
+ALLOWED = "http://intranet.example"
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(seeded_chain: Chain) -> MakeClient:
+    """A TestClient over the seeded index with some settings changed."""
+
+    def make(**changes: object) -> TestClient:
+        settings = seeded_chain.settings.model_copy(update=changes)
+        chain = Chain(settings, retriever=seeded_chain.retriever)
+        return TestClient(build_server(chain))
+
+    return make
+
+
+def test_ask_returns_the_cli_json(make_client: MakeClient) -> None:
+    response = make_client().post("/api/ask", json=QUESTION)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert "Happy Gilmore 2" in body["answer"] and body["citations"][0]["n"] == 1
+
+
+def test_stream_sends_deltas_then_citations_then_done(make_client: MakeClient) -> None:
+    with make_client().stream("POST", "/api/ask/stream", json=QUESTION) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        raw = "".join(response.iter_text())
+    events = []
+    for block in raw.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((fields["event"], json.loads(fields["data"])))
+    names = [name for name, _ in events]
+    assert names[-2:] == ["citations", "done"] and set(names[:-2]) == {"delta"}
+    assert len(names) > 5
+    done = events[-1][1]
+    assert "".join(data["text"] for name, data in events if name == "delta") == done["answer"]
+    assert events[-2][1] == done["citations"]
+
+
+def test_tokens_are_required_when_configured(make_client: MakeClient) -> None:
+    client = make_client(api_tokens=["s3cret"])
+    assert client.post("/api/ask", json=QUESTION).status_code == 401
+    wrong = client.post("/api/ask", json=QUESTION, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    right = client.post("/api/ask", json=QUESTION, headers={"Authorization": "Bearer s3cret"})
+    assert right.status_code == 200
+
+
+def test_widget_tokens_are_bound_to_an_allowed_origin(make_client: MakeClient) -> None:
+    client = make_client(api_tokens=["s3cret"], allowed_origins=[ALLOWED], secret_key="k" * 32)
+    refused = client.post("/api/widget-token", headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 403
+    issued = client.post("/api/widget-token", headers={"Origin": ALLOWED})
+    assert issued.status_code == 200 and issued.json()["expires_in"] == 600
+    bearer = {"Authorization": f"Bearer {issued.json()['token']}"}
+    ok = client.post("/api/ask", json=QUESTION, headers={**bearer, "Origin": ALLOWED})
+    assert ok.status_code == 200
+    foreign = client.post(
+        "/api/ask", json=QUESTION, headers={**bearer, "Origin": "http://evil.example"}
+    )
+    assert foreign.status_code == 401
+
+    class PastSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 3600
+
+    expired = URLSafeTimedSerializer("k" * 32, salt="widget-token", signer=PastSigner).dumps(
+        {"origin": ALLOWED, "scope": "ask"}
+    )
+    late = client.post(
+        "/api/ask", json=QUESTION, headers={"Authorization": f"Bearer {expired}", "Origin": ALLOWED}
+    )
+    assert late.status_code == 401
+
+
+def test_cors_allows_only_listed_origins(make_client: MakeClient) -> None:
+    client = make_client(allowed_origins=[ALLOWED])
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    allowed = client.options("/api/ask", headers={"Origin": ALLOWED, **preflight})
+    assert allowed.headers.get("access-control-allow-origin") == ALLOWED
+    other = client.options("/api/ask", headers={"Origin": "http://evil.example", **preflight})
+    assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"question": "x" * 2001}, 422),
+        ({"question": ""}, 422),
+        ({"question": "ok?", "history": ["h"] * 21}, 422),
+        ({"question": "y" * 70_000}, 413),
+    ],
+)
+def test_over_limit_input_is_refused(make_client: MakeClient, body: dict, status: int) -> None:
+    response = make_client().post("/api/ask", json=body)
+    assert response.status_code == status
+    assert "detail" in response.json()
+
+
+def test_rate_limit(make_client: MakeClient) -> None:
+    client = make_client(rate_limit="3/minute")
+    codes = [client.post("/api/ask", json=QUESTION).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert "rate limit" in client.post("/api/ask", json=QUESTION).json()["detail"]
+
+
+def test_a_full_queue_answers_429_at_once(make_client: MakeClient) -> None:
+    client = make_client(max_pending=1)
+    guard = client.app.state.guard  # type: ignore[attr-defined]
+    guard.enter()  # another answer is in progress
+    try:
+        busy = client.post("/api/ask", json=QUESTION)
+    finally:
+        guard.leave()
+    assert busy.status_code == 429 and "busy" in busy.json()["detail"]
+    assert client.post("/api/ask", json=QUESTION).status_code == 200
+
+
+def test_health_readiness_docs_and_widget(make_client: MakeClient, seeded_chain: Chain) -> None:
+    client = make_client()
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["chunks"] == seeded_chain.index.count() and ready["sources"] == 1
+    assert client.get("/docs").status_code == 200
+    assert "/api/ask/stream" in client.get("/openapi.json").json()["paths"]
+    widget = client.get("/widget.js")
+    assert widget.headers["content-type"].startswith("text/javascript")
+    urls = re.findall(r"https?://[^\s\"']+", widget.text)
+    assert urls == ["https://bot.example/widget.js"]  # the usage comment: nothing external
