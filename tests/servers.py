@@ -1,5 +1,6 @@
 """Start real servers on loopback for tests, and stop them afterwards."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -74,4 +75,77 @@ def chroma_server(path: Path) -> Iterator[str]:
         str(port),
     ]
     with running(command, f"{url}/api/v2/heartbeat", path.parent / "chroma.log"):
+        yield url
+
+
+@contextmanager
+def static_site(folder: Path, port: int) -> Iterator[str]:
+    """``python -m http.server`` over ``folder`` on ``port``; yields its URL."""
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(folder),
+    ]
+    with running(command, f"{url}/", folder.parent / f"static-{port}.log"):
+        yield url
+
+
+NGINX_CONFIG = """
+{user}
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    types {{ text/html html; text/javascript js; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location {prefix}/ {{
+            proxy_pass http://127.0.0.1:{upstream}/;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host:$server_port;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_buffering off;
+        }}
+        location /intranet/ {{ alias {site}/; }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx(folder: Path, prefix: str, upstream: int, site: Path) -> Iterator[str]:
+    """Debian's nginx on loopback proxying ``prefix`` to ``upstream``; yields its URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config = folder / "nginx.conf"
+    # As root, nginx's workers would run as nobody and could not read pytest's
+    # private temporary folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    config.write_text(
+        NGINX_CONFIG.format(
+            user=user, folder=folder, port=port, prefix=prefix, upstream=upstream, site=site
+        )
+    )
+    url = f"http://127.0.0.1:{port}"
+    with running(
+        ["nginx", "-c", str(config), "-p", str(folder)],
+        f"{url}{prefix}/healthz",
+        folder / "nginx.log",
+    ):
         yield url

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class App:
     env: dict[str, str] = field(default_factory=dict)
 
 
+@contextmanager
 def serve(folder: Path, extra_env: dict[str, str]) -> Iterator[App]:
     """Ingest ./seeds (plus anything else there) in ``folder``, then serve it."""
     env = {**os.environ, "RAG_DATA_DIR": str(folder / "data"), **extra_env}
@@ -63,7 +65,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     folder = tmp_path_factory.mktemp("app")
     corpus = Path(shutil.copytree(SEEDS, folder / "seeds"))
     (corpus / "llama-handbook.md").write_text(XSS_DOCUMENT)
-    yield from serve(folder, {"RAG_ADMIN": "1"})
+    with serve(folder, {"RAG_ADMIN": "1"}) as running_app:
+        yield running_app
 
 
 @pytest.fixture(scope="session")

@@ -148,3 +148,12 @@ def test_health_readiness_docs_and_widget(make_client: MakeClient, seeded_chain:
     assert widget.headers["content-type"].startswith("text/javascript")
     urls = re.findall(r"https?://[^\s\"']+", widget.text)
     assert urls == ["https://bot.example/widget.js"]  # the usage comment: nothing external
+
+
+def test_ui_login_is_required_when_configured(make_client: MakeClient) -> None:
+    client = make_client(auth=["alice:wonderland"])
+    assert client.get("/config").status_code == 401
+    assert client.post("/login", data={"username": "alice", "password": "nope"}).status_code == 400
+    logged_in = client.post("/login", data={"username": "alice", "password": "wonderland"})
+    assert logged_in.status_code == 200
+    assert client.get("/config").status_code == 200
