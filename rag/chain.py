@@ -6,12 +6,15 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Protocol
 
+from rag.citation_check import check_answer
 from rag.embeddings import load_embeddings
-from rag.errors import RagError
-from rag.extractive import ExtractiveAnswerer
+from rag.errors import LlmUnavailable, RagError
+from rag.extractive import ABSTENTION, ExtractiveAnswerer
 from rag.followup import standalone_question
+from rag.generative import GenerativeAnswerer
 from rag.index import ChunkIndex, open_index
-from rag.models import Answer, Passage, Timings
+from rag.llm import create_chat_model
+from rag.models import Answer, Citation, Passage, Timings
 from rag.retrieval import build_retriever
 from rag.settings import Settings
 
@@ -61,59 +64,133 @@ class Chain:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
         return self.retriever.retrieve(question, k)
 
-    def answer(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
-        """Answer ``question`` from the indexed documents, with exact citations.
+    @cached_property
+    def generator(self) -> GenerativeAnswerer:
+        """The LLM answerer (only when ``settings.llm`` is not ``none``)."""
+        return GenerativeAnswerer(create_chat_model(self.settings))
 
-        Args:
-            question: what the user asked.
-            history: earlier questions of the conversation, oldest first; a
-                follow-up is retrieved together with the last one (rag.followup).
-            k: passages to retrieve (``settings.k`` when None).
-
-        Returns:
-            The answer, its citations, whether it abstained, and stage timings.
-
-        Raises:
-            RagError: the question is empty or too long, or the index is empty.
-        """
+    def _check_question(self, question: str) -> str:
         question = question.strip()
         if not question:
             raise RagError("the question is empty")
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise RagError(f"the question is longer than {limit} characters")
-        retriever, answerer = self.retriever, self.answerer  # load models outside the timings
-        began = time.perf_counter()
-        passages = retriever.retrieve(standalone_question(question, history), k)
+        return question
+
+    def _retrieve(self, query: str, k: int | None) -> list[Passage]:
+        passages = self.retriever.retrieve(query, k)
         if not passages and self.index.count() == 0:
             raise RagError("the index is empty: run `rag ingest` first")
-        retrieved = time.perf_counter()
-        text, citations = answerer.answer(question, passages)
-        done = time.perf_counter()
-        return Answer(
-            question=question,
-            answer=text,
-            abstained=not citations,
-            citations=citations,
-            timings_ms=Timings(
-                retrieve=round((retrieved - began) * 1000, 1),
-                answer=round((done - retrieved) * 1000, 1),
-                total=round((done - began) * 1000, 1),
-            ),
-            passages=passages,
-        )
+        return passages
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
-        """Yield the answer text piece by piece, then the complete ``Answer``.
+    def answer(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
+        """Answer ``question`` from the indexed documents, with exact citations.
+
+        Args:
+            question: what the user asked.
+            history: earlier questions of the conversation, oldest first; a
+                follow-up is retrieved together with the last one (rag.followup),
+                or rewritten by the LLM when one is configured.
+            k: passages to retrieve (``settings.k`` when None).
+
+        Returns:
+            The answer, its citations, whether it abstained, and stage timings.
+
+        Raises:
+            RagError: the question is empty or too long, the index is empty, or
+                the LLM failed (without ``llm_fallback=extractive``).
+        """
+        *_, last = self.stream(question, history, k)
+        assert isinstance(last, Answer)
+        return last
+
+    def stream(
+        self, question: str, history: Sequence[str] = (), k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it is produced, then the complete ``Answer``.
 
         The extractive answer is whole at once; it is cut into words so that
-        every surface renders answers the same way a generating LLM streams them.
+        every surface renders it the way a generating LLM streams.
         """
-        answer = self.answer(question, history)
-        yield from self.pieces(answer.answer)
+        question = self._check_question(question)
+        if self.settings.llm == "none":
+            answer = self._extractive(question, history, k)
+            yield from self.pieces(answer.answer)
+            yield answer
+            return
+        try:
+            yield from self._generative(question, history, k)
+        except LlmUnavailable as error:
+            if self.settings.llm_fallback != "extractive":
+                raise
+            answer = self._extractive(question, history, k)
+            answer.notice = f"{error}; showing the extractive answer instead"
+            yield answer
+
+    def _extractive(self, question: str, history: Sequence[str], k: int | None) -> Answer:
+        answerer, _ = self.answerer, self.retriever  # load models outside the timings
+        began = time.perf_counter()
+        passages = self._retrieve(standalone_question(question, history), k)
+        retrieved = time.perf_counter()
+        text, citations = answerer.answer(question, passages)
+        return _answer(question, text, citations, passages, began, retrieved)
+
+    def _generative(
+        self, question: str, history: Sequence[str], k: int | None
+    ) -> Iterator[str | Answer]:
+        generator, _ = self.generator, self.retriever  # load models outside the timings
+        began = time.perf_counter()
+        standalone = generator.standalone_question(question, history)
+        passages = self._retrieve(standalone, k)
+        retrieved = time.perf_counter()
+        generated = ""
+        for token in generator.stream(standalone, passages):
+            generated += token
+            yield token
+        if ABSTENTION.rstrip(".") in generated:
+            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
+            answer.standalone_question = standalone
+            yield answer
+            return
+        checked = check_answer(
+            generated, passages, load_embeddings(self.settings), self.settings.strict_citations
+        )
+        text, citations, notice = checked.text, checked.citations, None
+        if not citations:
+            text, citations = self.answerer.answer(question, passages)
+            notice = "no generated sentence was supported by the passages: extractive answer shown"
+        answer = _answer(question, text, citations, passages, began, retrieved)
+        answer.standalone_question = standalone
+        answer.sentences = checked.sentences
+        answer.verified = round(checked.verified, 4)
+        answer.notice = notice
         yield answer
 
     @staticmethod
     def pieces(text: str) -> list[str]:
         """``text`` cut into streamable pieces: each word with the space after it."""
         return [piece.group() for piece in _PIECE.finditer(text)]
+
+
+def _answer(
+    question: str,
+    text: str,
+    citations: list[Citation],
+    passages: list[Passage],
+    began: float,
+    retrieved: float,
+) -> Answer:
+    done = time.perf_counter()
+    return Answer(
+        question=question,
+        answer=text,
+        abstained=not citations,
+        citations=citations,
+        timings_ms=Timings(
+            retrieve=round((retrieved - began) * 1000, 1),
+            answer=round((done - retrieved) * 1000, 1),
+            total=round((done - began) * 1000, 1),
+        ),
+        passages=passages,
+    )

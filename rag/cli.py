@@ -88,6 +88,8 @@ def ingest(
 
 
 def _print_answer(answer: Answer) -> None:
+    if answer.notice:
+        err.print(f"[yellow]note:[/] {escape(answer.notice)}")
     style = "italic yellow" if answer.abstained else ""
     out.print(escape(answer.answer), style=style, highlight=False)
     for c in answer.citations:

@@ -48,12 +48,33 @@ class Timings(BaseModel):
     total: float
 
 
+class CheckedSentence(BaseModel):
+    """One generated sentence and whether a passage it cites supports it."""
+
+    text: str
+    cites: list[int]
+    supported: bool
+    support: float = Field(description="the best support score over the passages checked")
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Answer(BaseModel):
-    """What every surface (CLI, UI, API, evals) receives for one question."""
+    """What every surface (CLI, UI, API, evals) receives for one question.
+
+    The generative path adds the last four fields; they are left out of the
+    JSON when empty, so the extractive contract stays as it is.
+    """
 
     question: str
     answer: str
     abstained: bool
     citations: list[Citation]
     timings_ms: Timings
+    standalone_question: str | None = Field(None, exclude_if=_absent)
+    sentences: list[CheckedSentence] | None = Field(None, exclude_if=_absent)
+    verified: float | None = Field(None, exclude_if=_absent)
+    notice: str | None = Field(None, exclude_if=_absent)
     passages: list[Passage] = Field(default_factory=list, exclude=True)

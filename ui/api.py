@@ -1,5 +1,6 @@
 """The JSON API: ask, ask with server-sent events, widget tokens, health and readiness."""
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Annotated
@@ -9,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from rag.chain import Chain
-from rag.errors import RagError
+from rag.errors import LlmUnavailable, RagError
 from rag.models import Answer
 from ui.security import Guard
 
@@ -46,38 +47,62 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
 
     Client = Annotated[str, Depends(client)]
 
-    def answer(body: AskRequest) -> Answer:
+    def start(body: AskRequest) -> Iterator[str | Answer]:
+        """The chain's stream with its first event already produced, so that bad
+        input, an empty index or an unreachable LLM fail before any response starts."""
         if len(body.question) > settings.max_question_chars:
             raise HTTPException(422, f"question longer than {settings.max_question_chars} chars")
         if len(body.history) > settings.max_history:
             raise HTTPException(422, f"history longer than {settings.max_history} questions")
-        guard.enter()
+        events = chain.stream(body.question, body.history, body.k)
         try:
-            return chain.answer(body.question, body.history, body.k)
+            first = next(events)
+        except LlmUnavailable as error:
+            raise HTTPException(503, str(error)) from None
         except RagError as error:
             raise HTTPException(400, str(error)) from None
-        finally:
-            guard.leave()
+        return itertools.chain([first], events)
 
     @router.post("/api/ask", response_model=Answer, tags=["ask"])
-    def ask(body: AskRequest, _: Client) -> Answer:
+    def ask(body: AskRequest, client_key: Client) -> Answer:
         """Answer a question: the JSON object of `rag ask --json`."""
-        return answer(body)
+        del client_key  # authenticated and counted by the dependency
+        guard.enter()
+        try:
+            *_, answer = start(body)
+        except LlmUnavailable as error:
+            raise HTTPException(503, str(error)) from None
+        finally:
+            guard.leave()
+        assert isinstance(answer, Answer)
+        return answer
 
     @router.post(
         "/api/ask/stream", tags=["ask"], responses={200: {"content": {"text/event-stream": {}}}}
     )
     def ask_stream(body: AskRequest, _: Client) -> StreamingResponse:
-        """The same answer as server-sent events: `delta` events with answer text,
-        then `citations`, then `done` with the complete JSON object."""
-        result = answer(body)
-        pieces = chain.pieces(result.answer)
+        """The same answer as server-sent events: `delta` events with answer text as
+        it is produced, then `citations`, then `done` with the complete JSON object
+        (whose `answer` replaces the deltas: generated text is checked at the end)."""
+        guard.enter()
+        try:
+            stream = start(body)
+        except BaseException:
+            guard.leave()
+            raise
 
         def events() -> Iterator[str]:
-            for piece in pieces:
-                yield _sse("delta", {"text": piece})
-            yield _sse("citations", [c.model_dump() for c in result.citations])
-            yield _sse("done", result.model_dump(mode="json"))
+            try:
+                for event in stream:
+                    if isinstance(event, Answer):
+                        yield _sse("citations", [c.model_dump() for c in event.citations])
+                        yield _sse("done", event.model_dump(mode="json"))
+                    else:
+                        yield _sse("delta", {"text": event})
+            except RagError as error:  # the LLM failed mid-answer: say so in the stream
+                yield _sse("error", {"detail": str(error)})
+            finally:
+                guard.leave()
 
         return StreamingResponse(
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}

@@ -18,10 +18,14 @@ def escape(text: str) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The answer with each ``[n]`` linked to source card ``n``; abstentions styled apart."""
+    """The answer with each ``[n]`` linked to source card ``n``; abstentions styled apart,
+    and any notice (an LLM fallback) shown above it."""
+    notice = (
+        f'<div class="notice" role="status">{escape(answer.notice)}</div>' if answer.notice else ""
+    )
     if answer.abstained:
-        return f'<div class="abstention" role="status">{escape(answer.answer)}</div>'
-    return _MARKER.sub(
+        return f'{notice}<div class="abstention" role="status">{escape(answer.answer)}</div>'
+    return notice + _MARKER.sub(
         lambda m: f'<a class="cite" href="#source-{m.group(1)}">[{m.group(1)}]</a>',
         escape(answer.answer),
     )
