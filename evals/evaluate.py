@@ -98,9 +98,9 @@ def evaluate(
         else:
             described["retriever"] = name
         callback = on_row(name, len(rows)) if on_row else None
-        results.append(
-            run_suite(name, suite, rows, chain, described | {"answer": "extractive"}, callback)
-        )
+        described["answer"] = "extractive" if settings.llm == "none" else settings.llm
+        described["strict_citations"] = settings.strict_citations
+        results.append(run_suite(name, suite, rows, chain, described, callback))
     return results
 
 

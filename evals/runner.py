@@ -79,6 +79,8 @@ def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowRe
         "valid_citations": float(valid),
         "relevant_citations": float(relevant),
     }
+    if answer.verified is not None:
+        values["verified"] = answer.verified
     if row.answerable:
         values["answer_recall"] = float(metrics.contains_any(prediction, row.answers))
         values["cites_relevant"] = float(relevant > 0)
@@ -124,6 +126,7 @@ def aggregate(rows: Sequence[RowResult]) -> dict[str, float]:
             sum(r.metrics["valid_citations"] for r in rows) / total if total else float("nan")
         ),
         "cites_relevant": _mean(rows, "cites_relevant"),
+        "verified": _mean(rows, "verified"),
     }
     result |= metrics.abstention([r.answerable for r in rows], [r.abstained for r in rows])
     latencies = [r.latency_ms for r in rows]

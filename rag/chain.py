@@ -157,10 +157,11 @@ class Chain:
             generated, passages, load_embeddings(self.settings), self.settings.strict_citations
         )
         text, citations, notice = checked.text, checked.citations, None
-        if not citations:
+        if self.settings.strict_citations and not citations:
             text, citations = self.answerer.answer(question, passages)
             notice = "no generated sentence was supported by the passages: extractive answer shown"
         answer = _answer(question, text, citations, passages, began, retrieved)
+        answer.abstained = not text or (notice is not None and not citations)
         answer.standalone_question = standalone
         answer.sentences = checked.sentences
         answer.verified = round(checked.verified, 4)

@@ -25,8 +25,8 @@ from rag.text import sentence_spans, tokenize
 SIMILARITY_WEIGHT = 0.7
 # Calibrated on claims made from evals/suites/seeds.jsonl (question + gold answer)
 # against their evidence passage (supported) and a random other passage (not):
-# see docs/benchmarks.md, "Citation check calibration".
-SUPPORTED_AT = 0.45
+# bench/calibrate_citation_check.py gives 0.56 (accuracy 0.82 on 72 claims).
+SUPPORTED_AT = 0.56
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 
 

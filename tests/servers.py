@@ -149,3 +149,30 @@ def nginx(folder: Path, prefix: str, upstream: int, site: Path) -> Iterator[str]
         folder / "nginx.log",
     ):
         yield url
+
+
+@contextmanager
+def llm_server(folder: Path) -> Iterator[str]:
+    """A real OpenAI-compatible server (llama_cpp.server) with SmolLM2; yields its /v1 URL."""
+    from rag.llm import default_gguf
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        default_gguf(),
+        "--model_alias",
+        "smollm2",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    with running(command, f"{url}/models", folder / "llm.log"):
+        yield url

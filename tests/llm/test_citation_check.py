@@ -1,0 +1,41 @@
+"""The citation check on answers written by hand, against real passages."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.chain import Chain
+from rag.citation_check import check_answer
+from rag.embeddings import load_embeddings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def passages(seeded_chain: Chain):
+    return seeded_chain.retriever.retrieve("Which film used AI tools to de-age characters?", 3)
+
+
+def test_an_unsupported_sentence_is_flagged_and_dropped_when_strict(seeded_chain, passages) -> None:
+    answer = (
+        "Happy Gilmore 2 used AI tools to de-age characters in its opening scene [1]. "
+        "The moon landing was filmed in a Netflix studio in 1969 [1]."
+    )
+    embeddings = load_embeddings(seeded_chain.settings)
+    loose = check_answer(answer, passages, embeddings, strict=False)
+    assert [s.supported for s in loose.sentences] == [True, False]
+    assert loose.verified == 0.5
+    assert "moon landing" in loose.text
+    quote = loose.citations[0]
+    source = Path(passages[0].chunk.path).read_text(encoding="utf-8")
+    assert source[quote.start : quote.end] == quote.quote and "Happy Gilmore 2" in quote.quote
+    strict = check_answer(answer, passages, embeddings, strict=True)
+    assert "moon landing" not in strict.text and strict.text.endswith("[1]")
+
+
+def test_markers_pointing_at_no_passage_are_removed(seeded_chain, passages) -> None:
+    answer = "Happy Gilmore 2 used AI tools to de-age characters in its opening scene [7]."
+    checked = check_answer(answer, passages, load_embeddings(seeded_chain.settings), False)
+    assert "[7]" not in checked.text
+    assert checked.sentences[0].cites == [] and checked.sentences[0].supported
+    assert checked.text.endswith("[1]")  # re-cited from the passage that supports it
