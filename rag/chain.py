@@ -144,6 +144,13 @@ class Chain:
         standalone = generator.standalone_question(question, history)
         passages = self._retrieve(standalone, k)
         retrieved = time.perf_counter()
+        if self.settings.strict_citations and self.answerer.abstains(question, passages):
+            # Strict: the evidence gate of the extractive answerer applies first, so
+            # strict answers never abstain less often than extractive ones.
+            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
+            answer.standalone_question = standalone
+            yield answer
+            return
         generated = ""
         for token in generator.stream(standalone, passages):
             generated += token

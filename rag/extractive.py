@@ -102,10 +102,17 @@ class ExtractiveAnswerer:
                 )
         return sorted(scored, key=lambda c: -c.score)
 
+    def abstains(self, question: str, passages: Sequence[Passage]) -> bool:
+        """Whether the evidence is too weak to answer (the best sentence is below the bar)."""
+        return self._weak(self.score(question, passages))
+
+    def _weak(self, ranked: list[Citation]) -> bool:
+        return not ranked or ranked[0].score < self._settings.abstain_below
+
     def answer(self, question: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
         """The answer text with ``[n]`` markers and its citations (none: an abstention)."""
         ranked = self.score(question, passages)
-        if not ranked or ranked[0].score < self._settings.abstain_below:
+        if self._weak(ranked):
             return ABSTENTION, []
         floor = max(self._settings.abstain_below, ranked[0].score - _FOLLOWER_MARGIN)
         chosen = [c for c in ranked[: self._settings.max_sentences] if c.score >= floor]

@@ -140,3 +140,12 @@ def test_cli_and_ui_say_the_llm_is_unreachable(
     assert (
         'class="notice"' in messages[-1]["content"] and "$11.5 billion" in messages[-1]["content"]
     )
+
+
+def test_strict_answers_abstain_where_extractive_ones_do(index_dir: Path) -> None:
+    """Weak evidence ends a strict answer before the LLM is asked (here: no server at all)."""
+    chain = llm_chain(index_dir, f"http://127.0.0.1:{free_port()}/v1", strict_citations=True)
+    answer = chain.answer("What is the capital of Argentina?")
+    assert answer.abstained and answer.citations == []
+    with pytest.raises(LlmUnavailable):
+        chain.answer("How much revenue did Netflix report?")
