@@ -53,7 +53,7 @@ test-fast: install ## the tests that start no server and no browser
 
 bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/ingest_throughput.py --squad $(SQUAD)
-	$(BIN)/python bench/ask_latency.py
+	$(BIN)/python bench/ask_latency.py --squad $(SQUAD)
 
 eval: install ## the seeds suite with all baselines, and SQuAD half-dev (long: ~1 h)
 	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
