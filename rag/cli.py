@@ -109,10 +109,19 @@ def ask(
 ) -> None:
     """Answer a question from the indexed documents, citing exact passages."""
     settings = Settings(**({"k": k} if k else {}))
+    # A generated answer streams to stderr as it is written; the checked answer
+    # (markers verified, unsupported sentences flagged or dropped) follows on stdout.
+    live = settings.llm != "none" and not as_json
     try:
-        answer = Chain(settings).answer(question)
+        for event in Chain(settings).stream(question):
+            if isinstance(event, Answer):
+                answer = event
+            elif live:
+                err.print(event, end="", style="dim", highlight=False, markup=False)
     except RagError as error:
         _fail(str(error))
+    if live:
+        err.print()
     if as_json:
         print(answer.model_dump_json())
     else:

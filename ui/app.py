@@ -31,5 +31,6 @@ def build_app(chain: Chain) -> gr.Blocks:
             return chain.answer(question, history or []).model_dump(mode="json")
 
         gr.api(ask, api_name="ask")
-    app.queue(default_concurrency_limit=CONCURRENCY)
+    # A bounded queue: past it, Gradio tells the user the server is busy.
+    app.queue(default_concurrency_limit=CONCURRENCY, max_size=4 * chain.settings.max_pending)
     return app

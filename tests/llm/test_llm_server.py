@@ -149,3 +149,35 @@ def test_strict_answers_abstain_where_extractive_ones_do(index_dir: Path) -> Non
     assert answer.abstained and answer.citations == []
     with pytest.raises(LlmUnavailable):
         chain.answer("How much revenue did Netflix report?")
+
+
+def test_the_cli_streams_a_generated_answer(
+    index_dir: Path, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    for name, value in {
+        "RAG_DATA_DIR": str(index_dir),
+        "RAG_LLM": "openai",
+        "RAG_LLM_BASE_URL": server,
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["ask", "How much revenue did Netflix report?"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stderr.strip()) > 20  # the generated text, streamed as it came
+    assert result.stdout.strip()  # then the checked answer
+
+
+def test_eval_reports_the_verified_share(index_dir: Path, server: str) -> None:
+    from evals.evaluate import evaluate
+    from evals.suite import load_suite
+    from tests.conftest import REPO
+
+    rows = load_suite(REPO / "evals/suites/seeds.jsonl")[:3]
+    settings = llm_chain(index_dir, server).settings
+    (run,) = evaluate(rows, "seeds", settings, None, ["hybrid"])
+    assert 0.0 <= run.metrics["verified"] <= 1.0
+    assert run.settings["answer"] == "openai"
+    assert all("verified" in row.metrics for row in run.rows if not row.abstained)
