@@ -9,11 +9,13 @@ paragraphs separated by blank lines.
 import json
 import os
 import platform
-import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from evals.squad import write_articles
+from evals.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -30,27 +32,9 @@ def load_squad(path: Path) -> Squad:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _file_name(title: str, used: set[str]) -> str:
-    """A safe, unique ``.txt`` file name for an article title."""
-    stem = re.sub(r"[^\w.-]+", "_", title).strip("._") or "article"
-    name, n = f"{stem}.txt", 2
-    while name in used:
-        name, n = f"{stem}-{n}.txt", n + 1
-    used.add(name)
-    return name
-
-
 def write_squad_corpus(squad: Squad, folder: Path) -> list[Path]:
-    """Write one text file per SQuAD article into ``folder``; returns the files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    used: set[str] = set()
-    files = []
-    for article in squad["data"]:
-        paragraphs = [p["context"].strip() for p in article["paragraphs"]]
-        path = folder / _file_name(article["title"], used)
-        path.write_text("\n\n".join([article["title"], *paragraphs]) + "\n", encoding="utf-8")
-        files.append(path)
-    return files
+    """One text file per SQuAD article, exactly as `rag eval squad` builds its corpus."""
+    return write_articles(squad["data"], folder)
 
 
 def copy_seeds(folder: Path) -> list[Path]:
@@ -78,8 +62,7 @@ def squad_questions(squad: Squad, n: int) -> list[str]:
 
 def seeds_questions() -> list[str]:
     """The questions of the bundled seeds eval suite, in file order."""
-    lines = SEEDS_QUESTIONS.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines if line.strip()]
+    return [row.question for row in load_suite(SEEDS_QUESTIONS)]
 
 
 def run_context() -> dict[str, Any]:

@@ -4,6 +4,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from evals.suite import SuiteRow
 from rag.errors import RagError
@@ -25,6 +26,21 @@ def _file_name(number: int, title: str) -> str:
     return f"{number:03d}-{re.sub(r'[^A-Za-z0-9]+', '-', title).strip('-')[:60]}.txt"
 
 
+def write_articles(articles: list[dict[str, Any]], folder: Path) -> list[Path]:
+    """One text file per SQuAD article: its title, then its paragraphs, blank-line
+    separated. Unchanged files are left alone (their mtime too)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for number, article in enumerate(articles):
+        contexts = [p["context"] for p in article["paragraphs"]]
+        text = article["title"].replace("_", " ") + "\n\n" + "\n\n".join(contexts) + "\n"
+        target = folder / _file_name(number, article["title"])
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        files.append(target)
+    return files
+
+
 def build_squad(path: Path, cache: Path) -> tuple[Path, list[SuiteRow]]:
     """Write one text file per article and return the corpus folder and the suite.
 
@@ -44,15 +60,10 @@ def build_squad(path: Path, cache: Path) -> tuple[Path, list[SuiteRow]]:
     except (json.JSONDecodeError, KeyError, TypeError) as error:
         raise RagError(f"{path} is not SQuAD JSON: {error}") from None
     corpus = cache / f"squad-{hashlib.sha256(raw).hexdigest()[:12]}" / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
+    files = write_articles(articles, corpus)
     rows = []
-    for number, article in enumerate(articles):
-        name = _file_name(number, article["title"])
-        contexts = [p["context"] for p in article["paragraphs"]]
-        text = article["title"].replace("_", " ") + "\n\n" + "\n\n".join(contexts) + "\n"
-        target = corpus / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+    for path, article in zip(files, articles, strict=True):
+        name = path.name
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 answers = qa.get("answers", [])
