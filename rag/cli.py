@@ -59,15 +59,8 @@ def ingest(
     settings = Settings()
     chain = Chain(settings)
     try:
-        with Progress(
-            TextColumn("embedding"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("embed", total=None)
+        with _progress() as progress:
+            task = progress.add_task("embedding", total=None)
             report = run_ingest(
                 paths or [DEFAULT_CORPUS],
                 settings,
