@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ def seeds_questions() -> list[str]:
 
 
 def run_context() -> dict[str, Any]:
-    """Date, Python, cores, torch threads and the load average before measuring.
+    """Date, commit, Python, cores, torch threads and the load average before measuring.
 
     Other processes on a 2-core machine slow torch down many times over, so a
     load average well above zero at the start means the figures are suspect.
@@ -75,6 +76,9 @@ def run_context() -> dict[str, Any]:
 
     return {
         "date": datetime.now(UTC).date().isoformat(),
+        "commit": subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),

@@ -78,12 +78,6 @@ class Chain:
             raise RagError(f"the question is longer than {limit} characters")
         return question
 
-    def _retrieve(self, query: str, k: int | None) -> list[Passage]:
-        passages = self.retriever.retrieve(query, k)
-        if not passages and self.index.count() == 0:
-            raise RagError("the index is empty: run `rag ingest` first")
-        return passages
-
     def answer(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         """Answer ``question`` from the indexed documents, with exact citations.
 
@@ -114,6 +108,8 @@ class Chain:
         every surface renders it the way a generating LLM streams.
         """
         question = self._check_question(question)
+        if self.index.count() == 0:  # before any model loads: a clear error, at once
+            raise RagError("the index is empty: run `rag ingest` first")
         if self.settings.llm == "none":
             answer = self._extractive(question, history, k)
             yield from self.pieces(answer.answer)
@@ -131,7 +127,7 @@ class Chain:
     def _extractive(self, question: str, history: Sequence[str], k: int | None) -> Answer:
         answerer, _ = self.answerer, self.retriever  # load models outside the timings
         began = time.perf_counter()
-        passages = self._retrieve(standalone_question(question, history), k)
+        passages = self.retriever.retrieve(standalone_question(question, history), k)
         retrieved = time.perf_counter()
         text, citations = answerer.answer(question, passages)
         return _answer(question, text, citations, passages, began, retrieved)
@@ -142,7 +138,7 @@ class Chain:
         generator, _ = self.generator, self.retriever  # load models outside the timings
         began = time.perf_counter()
         standalone = generator.standalone_question(question, history)
-        passages = self._retrieve(standalone, k)
+        passages = self.retriever.retrieve(standalone, k)
         retrieved = time.perf_counter()
         if self.settings.strict_citations and self.answerer.abstains(question, passages):
             # Strict: the evidence gate of the extractive answerer applies first, so
