@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from squad_corpus import (
     BUSY_LOAD,
     REPO,
     copy_seeds,
     load_squad,
     markdown_table,
+    progress_bar,
     run_context,
     seeds_questions,
     squad_questions,
@@ -70,15 +70,8 @@ def warm_latency(name: str, chain: Chain, questions: list[str], n: int) -> dict[
     asked = list(itertools.islice(itertools.cycle(questions), n))
     chain.answer(asked[0])
     totals, retrieve, answer, abstained = [], [], [], 0
-    with Progress(
-        TextColumn(f"{name}: asking"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        for question in progress.track(asked):
+    with progress_bar(console) as progress:
+        for question in progress.track(asked, description=f"{name}: asking"):
             began = time.perf_counter()
             result = chain.answer(question)
             totals.append((time.perf_counter() - began) * 1000)

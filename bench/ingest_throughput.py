@@ -36,12 +36,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from squad_corpus import (
     BUSY_LOAD,
@@ -50,6 +46,7 @@ from squad_corpus import (
     copy_seeds,
     load_squad,
     markdown_table,
+    progress_bar,
     run_context,
     write_squad_corpus,
 )
@@ -228,14 +225,7 @@ def main() -> None:
         corpora = {"seeds": work / "corpus-seeds", "squad": work / "corpus-squad"}
         copy_seeds(corpora["seeds"])
         write_squad_corpus(load_squad(args.squad), corpora["squad"])
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with progress_bar(console) as progress:
             results = [
                 bench_corpus(
                     name,

@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from evals.squad import write_articles
 from evals.suite import load_suite
 
@@ -91,3 +94,15 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     align = ["---" if i < 2 else "---:" for i in range(len(headers))]
     lines = [headers, align, *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+def progress_bar(console: Console) -> Progress:
+    """The transient progress bar both benchmarks show on stderr."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
