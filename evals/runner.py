@@ -55,13 +55,9 @@ def _citation_checks(
     """(valid quotes, quotes whose passage holds evidence) among ``citations``."""
     valid = relevant = 0
     for citation in citations:
-        chunk = next(
-            p.chunk
-            for p in passages
-            if p.chunk.source == citation.source
-            and p.chunk.start <= citation.start
-            and citation.end <= p.chunk.end
-        )
+        passage = citation.passage_in(passages)
+        assert passage is not None, "a citation always quotes a retrieved passage"
+        chunk = passage.chunk
         valid += _source_text(chunk.path)[citation.start : citation.end] == citation.quote
         relevant += metrics.contains_any(chunk.text, evidence)
     return valid, relevant

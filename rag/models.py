@@ -3,6 +3,8 @@
 JSON output anywhere in the project is the ``model_dump()`` of these models.
 """
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, Field
 
 
@@ -38,6 +40,19 @@ class Citation(BaseModel):
     end: int
     quote: str
     score: float
+
+    def passage_in(self, passages: Iterable[Passage]) -> Passage | None:
+        """The passage among ``passages`` that holds this quote, if any."""
+        return next(
+            (
+                p
+                for p in passages
+                if p.chunk.source == self.source
+                and p.chunk.start <= self.start
+                and self.end <= p.chunk.end
+            ),
+            None,
+        )
 
 
 class Timings(BaseModel):

@@ -31,22 +31,9 @@ def answer_html(answer: Answer) -> str:
     )
 
 
-def _passage_of(citation: Citation, passages: list[Passage]) -> Passage | None:
-    return next(
-        (
-            p
-            for p in passages
-            if p.chunk.source == citation.source
-            and p.chunk.start <= citation.start
-            and citation.end <= p.chunk.end
-        ),
-        None,
-    )
-
-
 def source_card(citation: Citation, passages: list[Passage]) -> str:
     """Card ``n``: file, section, span, and the passage with the quote highlighted."""
-    passage = _passage_of(citation, passages)
+    passage = citation.passage_in(passages)
     if passage is None:
         body = f"<mark>{escape(citation.quote)}</mark>"
     else:
