@@ -29,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data:
         settings = corpus_settings(REPO / "seeds", Settings(data_dir=Path(data)))
         ingest_corpus(REPO / "seeds", settings)
-        chunks = Chain(settings).index.all_chunks()
+        chunks = sorted(Chain(settings).index.iter_chunks(), key=lambda c: (c.path, c.start))
         embeddings = load_embeddings(settings)
         rows = [r for r in load_suite(REPO / "evals/suites/seeds.jsonl") if r.answerable]
         rng = random.Random(0)

@@ -95,7 +95,7 @@ def run_ours(
     reingest_seconds = time.perf_counter() - began
     return {
         "files": first.files,
-        "texts": [c.text for c in index.all_chunks()],
+        "texts": [c.text for c in index.iter_chunks()],
         "seconds": seconds,
         "reingest": {
             "seconds": reingest_seconds,

@@ -5,11 +5,12 @@ chunks of whole sentences, preferring to end a chunk at a paragraph break.
 Every chunk is a contiguous slice ``text[start:end]`` of the document, so a
 citation inside it maps back to the file exactly. LangChain's splitters only
 recover offsets by searching for the chunk text again, and cut inside a
-sentence when one is longer than the chunk size; here a sentence is never cut
-(a single sentence longer than ``size`` becomes a chunk of its own).
+sentence wherever the size falls; here a sentence is cut only when it alone is
+longer than ``size``, between words, into exact slices.
 """
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 
 from ingest.document import SourceDocument
@@ -17,9 +18,11 @@ from rag.models import Chunk
 from rag.text import Span, paragraph_spans, sentence_spans
 
 
-def chunk_id(path: str, start: int, text: str) -> str:
-    """A stable id: the same file, position and text always give the same id."""
-    return hashlib.sha256(f"{path}\0{start}\0{text}".encode()).hexdigest()[:32]
+def chunk_id(path: str, text: str, occurrence: int) -> str:
+    """A content address: the file, the chunk's text and how many identical chunks
+    precede it in that file. The offset is left out on purpose, so text moved by an
+    edit above it keeps its id (and its embedding); only its ``start``/``end`` change."""
+    return hashlib.sha256(f"{path}\0{occurrence}\0{text}".encode()).hexdigest()[:32]
 
 
 def _sections(doc: SourceDocument) -> Iterator[tuple[str, int, int]]:
@@ -79,16 +82,37 @@ def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: 
     return chunks
 
 
+def bounded(text: str, sentences: list[Span], size: int) -> list[Span]:
+    """``sentences`` with each one longer than ``size`` cut into exact slices of at
+    most ``size`` characters, between words where there is a space to cut at.
+
+    The embedding model reads only its window (about ``size`` characters at the
+    default): the rest of a longer span could never be found by meaning."""
+    pieces = []
+    for sentence in sentences:
+        start = sentence.start
+        while sentence.end - start > size:
+            cut = text.rfind(" ", start + 1, start + size + 1)
+            cut = cut if cut > start else start + size
+            pieces.append(Span(start, cut))
+            start = cut + 1 if text[cut] == " " else cut
+        pieces.append(Span(start, sentence.end))
+    return pieces
+
+
 def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
     """Cut a document into chunks that carry their source, section and offsets."""
     chunks = []
+    seen: Counter[str] = Counter()
     for section, start, end in _sections(doc):
         paragraph_starts = {p.start for p in paragraph_spans(doc.text, start, end)}
-        for span in pack(sentence_spans(doc.text, start, end), paragraph_starts, size, overlap):
+        sentences = bounded(doc.text, sentence_spans(doc.text, start, end), size)
+        for span in pack(sentences, paragraph_starts, size, overlap):
             text = doc.text[span.start : span.end]
+            seen[text] += 1
             chunks.append(
                 Chunk(
-                    id=chunk_id(doc.path, span.start, text),
+                    id=chunk_id(doc.path, text, seen[text] - 1),
                     text=text,
                     source=doc.source,
                     path=doc.path,

@@ -1,13 +1,21 @@
 """Ingest files into the index, incrementally: only what changed is embedded.
 
-Chunk ids are hashes of path, position and text, so comparing the ids a file
-chunks into with the ids the index holds for it tells exactly what to add and
-what to remove. No manifest is kept beside Chroma: it would be a second truth.
+Each file's record in the index's manifest holds a digest of its bytes and of
+the settings that shape its chunks; a file whose digest is unchanged is not
+even read again. A changed file is chunked anew: chunk ids are content
+addresses (rag.models.Chunk, ingest.chunker.chunk_id), so comparing them with
+the ids the index holds for that file tells exactly what to embed, what only
+moved (new offsets, same text: metadata updated, no embedding) and what to
+remove. A file's record is written only after all its chunks are, so a run
+killed at any moment is completed, not duplicated, by the next one.
 """
 
+import hashlib
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -16,12 +24,15 @@ from pydantic import BaseModel
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
 from ingest.loaders import LOADERS, load
-from rag.index import ChunkIndex
+from rag.index import ChunkIndex, FileRecord
 from rag.models import Chunk
 from rag.settings import Settings
 
 ProgressCallback = Callable[[int, int], None]
-"""Called with (chunks embedded so far, chunks to embed)."""
+"""Called with (files done, files in all)."""
+# New chunks are embedded and written once this many are waiting: big enough
+# batches for the embedder, small enough that memory stays flat at any size.
+_FLUSH_CHUNKS = 512
 
 
 class SkippedFile(BaseModel):
@@ -37,6 +48,7 @@ class IngestReport(BaseModel):
     files: int = 0
     added: int = 0
     removed: int = 0
+    moved: int = 0
     unchanged: int = 0
     skipped: list[SkippedFile] = []
     seconds: float = 0.0
@@ -50,8 +62,9 @@ class IngestReport(BaseModel):
         """The one-line summary printed at the end of a run."""
         files = f"{self.files} file{'s' if self.files != 1 else ''}"
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
+        moved = f", {self.moved} moved" if self.moved else ""
         return (
-            f"Ingested {files}{skipped}: {self.added} added, {self.removed} removed, "
+            f"Ingested {files}{skipped}: {self.added} added, {self.removed} removed{moved}, "
             f"{self.unchanged} unchanged chunks in {self.seconds:.1f}s"
         )
 
@@ -94,14 +107,59 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]
     return list(files), folders, missing
 
 
-def _load_chunks(path: Path, settings: Settings) -> list[Chunk]:
+def _digest(path: Path, source: str, settings: Settings) -> str:
+    """Changes when the file's bytes, its name or the chunking settings change."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(f"\0{source}\0{settings.chunk_size}\0{settings.chunk_overlap}".encode())
+    return digest.hexdigest()
+
+
+def _load_chunks(path: Path, source: str, settings: Settings) -> list[Chunk]:
     if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
         raise LoadError(f"larger than {settings.max_file_mb:g} MB (RAG_MAX_FILE_MB)")
-    document = load(path, display_name(path))
+    try:
+        document = load(path, source)
+    except (LoadError, OSError):
+        raise
+    except Exception as error:  # a parser's own bug must cost one file, not the run
+        raise LoadError(f"the loader failed: {type(error).__name__}: {error}") from error
     chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
     if not chunks:
         raise LoadError("no text to index")
     return chunks
+
+
+@dataclass
+class _FileUpdate:
+    """What one changed file needs: chunks to embed, to move and to remove."""
+
+    record: FileRecord
+    new: list[Chunk]
+    moved: list[Chunk]
+    stale: set[str]
+
+
+def _plan(path: Path, record: FileRecord, settings: Settings, index: ChunkIndex) -> _FileUpdate:
+    chunks = _load_chunks(path, record.source, settings)
+    indexed = index.chunk_spans(str(path))
+    new = [c for c in chunks if c.id not in indexed]
+    moved = [
+        c
+        for c in chunks
+        if c.id in indexed and indexed[c.id] != c.model_dump(exclude={"id", "text"})
+    ]
+    stale = set(indexed) - {c.id for c in chunks}
+    return _FileUpdate(record.model_copy(update={"chunks": len(chunks)}), new, moved, stale)
+
+
+def _apply(updates: list[_FileUpdate], index: ChunkIndex, embeddings: Embeddings) -> None:
+    """Embed and write the new chunks, then moves and removals, then the file records."""
+    new = [c for u in updates for c in u.new]
+    if new:
+        index.add(new, embeddings.embed_documents([c.text for c in new]))
+    index.move([c for u in updates for c in u.moved])
+    index.delete({i for u in updates for i in u.stale})
+    index.record_files([u.record for u in updates])
 
 
 def _gone(
@@ -133,7 +191,7 @@ def ingest(
         settings: chunking and size limits.
         index: the index to update.
         embeddings: the embedder for new chunks.
-        on_progress: receives embedding progress.
+        on_progress: receives (files done, files in all).
 
     Returns:
         Counts of files and chunks, and the files skipped with their reasons.
@@ -142,31 +200,43 @@ def ingest(
     report = IngestReport()
     files, folders, missing = discover(paths)
     report.skipped += [SkippedFile(source=display_name(p), reason="not found") for p in missing]
-    indexed = index.ids_by_path()
-    to_add: list[Chunk] = []
-    to_remove: set[str] = set()
-    for path in files:
+    known = index.files()
+    index.begin_ingest()
+    pending: list[_FileUpdate] = []
+    for done, path in enumerate(files, start=1):
+        source = display_name(path)
         try:
-            chunks = _load_chunks(path, settings)
+            record = FileRecord(
+                path=str(path),
+                source=source,
+                digest=_digest(path, source, settings),
+                chunks=0,
+                version=uuid.uuid4().hex,
+            )
+            previous = known.get(str(path))
+            if previous is not None and previous.digest == record.digest:
+                report.files += 1
+                report.unchanged += previous.chunks
+                continue
+            update = _plan(path, record, settings, index)
         except (LoadError, OSError) as error:
-            report.skipped.append(SkippedFile(source=display_name(path), reason=str(error)))
+            report.skipped.append(SkippedFile(source=source, reason=str(error)))
             continue
+        finally:
+            if on_progress:
+                on_progress(done, len(files))
         report.files += 1
-        old_ids = indexed.get(str(path), set())
-        new_ids = {c.id for c in chunks}
-        to_add += [c for c in chunks if c.id not in old_ids]
-        to_remove |= old_ids - new_ids
-        report.unchanged += len(old_ids & new_ids)
-    for gone in _gone(indexed, folders, missing, {str(p) for p in files}):
-        to_remove |= indexed[gone]
-
-    batch = settings.embedding_batch_size * 4
-    for at in range(0, len(to_add), batch):
-        chunks = to_add[at : at + batch]
-        index.add(chunks, embeddings.embed_documents([c.text for c in chunks]))
-        if on_progress:
-            on_progress(at + len(chunks), len(to_add))
-    index.delete(to_remove)
-    report.added, report.removed = len(to_add), len(to_remove)
+        report.added += len(update.new)
+        report.moved += len(update.moved)
+        report.removed += len(update.stale)
+        report.unchanged += update.record.chunks - len(update.new) - len(update.moved)
+        pending.append(update)
+        if sum(len(u.new) for u in pending) >= _FLUSH_CHUNKS:
+            _apply(pending, index, embeddings)
+            pending = []
+    _apply(pending, index, embeddings)
+    for gone in _gone(known, folders, missing, {str(p) for p in files}):
+        report.removed += index.forget_file(gone)
+    index.end_ingest()
     report.seconds = time.perf_counter() - began
     return report

@@ -16,6 +16,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.models import Chunk, Citation, Passage
+from rag.sentence_store import SentenceStore
 from rag.settings import Settings
 from rag.text import sentence_spans, tokenize
 
@@ -41,49 +42,90 @@ class _Sentences:
 class ExtractiveAnswerer:
     """Selects and cites sentences from retrieved passages."""
 
-    def __init__(self, embeddings: Embeddings, settings: Settings) -> None:
-        """Use ``embeddings`` for similarity; thresholds come from ``settings``."""
+    def __init__(
+        self, embeddings: Embeddings, settings: Settings, store: SentenceStore | None = None
+    ) -> None:
+        """Use ``embeddings`` for similarity; thresholds come from ``settings``.
+
+        Args:
+            embeddings: the embedder of questions and sentences.
+            settings: thresholds and limits.
+            store: sentence vectors kept on disk across processes (none: memory only).
+        """
         self._embeddings = embeddings
         self._settings = settings
+        self._store = store
         self._cache: OrderedDict[str, _Sentences] = OrderedDict()
         self._cache_lock = threading.Lock()  # the UI and API answer from several threads
 
-    def _sentences(self, chunk: Chunk) -> _Sentences:
-        with self._cache_lock:
-            if chunk.id in self._cache:
-                self._cache.move_to_end(chunk.id)
-                return self._cache[chunk.id]
-        spans = [
+    @staticmethod
+    def _candidates(chunk: Chunk) -> list[tuple[int, int]]:
+        return [
             (s.start, s.end)
             for s in sentence_spans(chunk.text)
             if chunk.text[s.start : s.end].lstrip("#").strip() != chunk.section  # a heading
             and len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
         ]
-        quotes = [chunk.text[start:end] for start, end in spans]
-        vectors = np.array(self._embeddings.embed_documents(quotes)) if quotes else np.zeros((0,))
-        sentences = _Sentences(spans, [set(t) for t in tokenize(quotes)], vectors)
+
+    def _sentences(self, chunks: Sequence[Chunk]) -> dict[str, _Sentences]:
+        """The candidate sentences of each chunk: from memory, from the store, or
+        embedded now (all missing chunks in one call, then stored)."""
+        found: dict[str, _Sentences] = {}
         with self._cache_lock:
-            self._cache[chunk.id] = sentences
-            if len(self._cache) > _CACHED_CHUNKS:
+            for chunk in chunks:
+                if chunk.id in self._cache:
+                    self._cache.move_to_end(chunk.id)
+                    found[chunk.id] = self._cache[chunk.id]
+        missing = {c.id: c for c in chunks if c.id not in found}
+        spans = {i: self._candidates(c) for i, c in missing.items()}
+        stored = self._store.get(i for i in missing if spans[i]) if self._store else {}
+        stored = {i: v for i, v in stored.items() if len(v) == len(spans[i])}
+        to_embed = [i for i in missing if spans[i] and i not in stored]
+        quotes = [missing[i].text[a:b] for i in to_embed for a, b in spans[i]]
+        if quotes:
+            # Stored as float16: use the stored precision now too, so an answer
+            # does not change when its vectors next come from the store.
+            vectors = np.array(self._embeddings.embed_documents(quotes), dtype=np.float16)
+            vectors = vectors.astype(np.float32)
+            bounds = np.cumsum([0] + [len(spans[i]) for i in to_embed])
+            embedded = {i: vectors[bounds[n] : bounds[n + 1]] for n, i in enumerate(to_embed)}
+            if self._store:
+                self._store.put(embedded)
+            stored |= embedded
+        for chunk_id, chunk in missing.items():
+            texts = [chunk.text[a:b] for a, b in spans[chunk_id]]
+            found[chunk_id] = _Sentences(
+                spans[chunk_id],
+                [set(t) for t in tokenize(texts)] if texts else [],
+                stored.get(chunk_id, np.zeros((0,))),
+            )
+        with self._cache_lock:
+            for chunk_id in missing:
+                self._cache[chunk_id] = found[chunk_id]
+            while len(self._cache) > _CACHED_CHUNKS:
                 self._cache.popitem(last=False)
-        return sentences
+        return found
 
     def score(self, question: str, passages: Sequence[Passage]) -> list[Citation]:
         """Every distinct candidate sentence as an unnumbered citation, best first."""
         question_vector = np.array(self._embeddings.embed_query(question))
         question_terms = set(tokenize([question])[0])
-        seen: set[tuple[str, int, int]] = set()
+        seen: set[str] = set()
         scored = []
+        by_chunk = self._sentences([p.chunk for p in passages])
         for passage in passages:
             chunk = passage.chunk
-            sentences = self._sentences(chunk)
+            sentences = by_chunk[chunk.id]
             if not sentences.spans:
                 continue
             cosines = sentences.vectors @ question_vector
             for (start, end), terms, cosine in zip(
                 sentences.spans, sentences.terms, cosines, strict=True
             ):
-                key = (chunk.path, chunk.start + start, chunk.start + end)
+                # One sentence text is one candidate, wherever it recurs: in the
+                # overlap of two chunks, or in near-duplicate documents.
+                quote = chunk.text[start:end]
+                key = " ".join(quote.split())
                 if key in seen:
                     continue
                 seen.add(key)
@@ -94,9 +136,9 @@ class ExtractiveAnswerer:
                         n=0,
                         source=chunk.source,
                         section=chunk.section,
-                        start=key[1],
-                        end=key[2],
-                        quote=chunk.text[start:end],
+                        start=chunk.start + start,
+                        end=chunk.start + end,
+                        quote=quote,
                         score=round(score, 4),
                     )
                 )

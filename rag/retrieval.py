@@ -12,31 +12,28 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.index import ChunkIndex
-from rag.lexical import LiveBm25
-from rag.models import Chunk, Passage
+from rag.lexical import LiveBm25, cache_path
+from rag.models import Passage
 from rag.settings import Settings
 
 
 def fuse(
-    rankings: list[tuple[list[tuple[Chunk, float]], float]], rrf_k: int
-) -> list[tuple[Chunk, float]]:
+    rankings: list[tuple[list[tuple[str, float]], float]], rrf_k: int
+) -> list[tuple[str, float]]:
     """Weighted reciprocal rank fusion.
 
     Args:
-        rankings: each a ranked list of (chunk, score) with the weight of that list.
+        rankings: each a ranked list of (chunk id, score) with the weight of that list.
         rrf_k: the RRF constant; a chunk at rank r (from 1) earns weight / (rrf_k + r).
 
     Returns:
-        Chunks by fused score, best first.
+        Chunk ids by fused score, best first.
     """
     fused: dict[str, float] = {}
-    chunks: dict[str, Chunk] = {}
     for ranking, weight in rankings:
-        for rank, (chunk, _) in enumerate(ranking, start=1):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (rrf_k + rank)
-            chunks[chunk.id] = chunk
-    order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
-    return [(chunks[chunk_id], fused[chunk_id]) for chunk_id in order]
+        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (rrf_k + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
 
 
 class HybridRetriever(BaseRetriever):
@@ -63,22 +60,27 @@ class HybridRetriever(BaseRetriever):
             self.bm25.current().search(query, candidates) if mode in ("hybrid", "bm25") else []
         )
         dense_scores = {chunk.id: score for chunk, score in dense}
-        bm25_scores = {chunk.id: score for chunk, score in lexical}
+        bm25_scores = dict(lexical)
+        dense_ids = [(chunk.id, score) for chunk, score in dense]
         if mode == "hybrid":
             ranked = fuse(
-                [(dense, self.settings.dense_weight), (lexical, self.settings.bm25_weight)],
+                [(dense_ids, self.settings.dense_weight), (lexical, self.settings.bm25_weight)],
                 self.settings.rrf_k,
-            )
+            )[:k]
         else:
-            ranked = dense or lexical
+            ranked = (dense_ids or lexical)[:k]
+        known = {chunk.id: chunk for chunk, _ in dense}
+        # Only BM25 hits missing from the dense side are read from Chroma, k at most.
+        known |= {c.id: c for c in self.index.get([i for i, _ in ranked if i not in known])}
         return [
             Passage(
-                chunk=chunk,
+                chunk=known[chunk_id],
                 score=score,
-                dense_score=dense_scores.get(chunk.id),
-                bm25_score=bm25_scores.get(chunk.id),
+                dense_score=dense_scores.get(chunk_id),
+                bm25_score=bm25_scores.get(chunk_id),
             )
-            for chunk, score in ranked[:k]
+            for chunk_id, score in ranked
+            if chunk_id in known  # a chunk removed since BM25 last synced is left out
         ]
 
     def _get_relevant_documents(
@@ -99,5 +101,8 @@ def build_retriever(
 ) -> HybridRetriever:
     """The retriever configured by ``settings``."""
     return HybridRetriever(
-        index=index, embeddings=embeddings, bm25=LiveBm25(index), settings=settings
+        index=index,
+        embeddings=embeddings,
+        bm25=LiveBm25(index, cache_path(settings)),
+        settings=settings,
     )

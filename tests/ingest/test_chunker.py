@@ -1,10 +1,12 @@
 """Chunks are exact slices, whole sentences, within size, sectioned and stable."""
 
+import itertools
 from pathlib import Path
 
 import pytest
 
-from ingest.chunker import chunk_document, pack
+from ingest.chunker import bounded, chunk_document, pack
+from ingest.document import SourceDocument
 from ingest.loaders import load
 from rag.text import Span, sentence_spans
 from tests.conftest import SEED_FILE, SEEDS
@@ -17,15 +19,15 @@ def seed_document():
 
 @pytest.mark.parametrize(("size", "overlap"), [(200, 0), (400, 100), (800, 150), (2000, 300)])
 def test_chunks_are_exact_whole_sentence_slices(seed_document, size: int, overlap: int) -> None:
+    text = seed_document.text
     chunks = chunk_document(seed_document, size, overlap)
-    sentence_ends = {s.end for s in sentence_spans(seed_document.text)}
-    sentence_starts = {s.start for s in sentence_spans(seed_document.text)}
+    # Sentences, except that one longer than ``size`` is cut between words.
+    pieces = bounded(text, sentence_spans(text), size)
     assert chunks
     for chunk in chunks:
-        assert seed_document.text[chunk.start : chunk.end] == chunk.text
-        assert chunk.start in sentence_starts and chunk.end in sentence_ends
-        one_sentence = len(sentence_spans(chunk.text)) == 1
-        assert len(chunk.text) <= size or one_sentence
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert chunk.start in {p.start for p in pieces} and chunk.end in {p.end for p in pieces}
+        assert len(chunk.text) <= size
 
 
 def test_every_sentence_is_in_some_chunk(seed_document) -> None:
@@ -71,3 +73,15 @@ def test_pack_prefers_a_paragraph_break() -> None:
 def test_a_sentence_longer_than_the_size_stands_alone() -> None:
     sentences = [Span(0, 5), Span(6, 100), Span(101, 105)]
     assert pack(sentences, set(), size=20, overlap=0) == [Span(0, 5), Span(6, 100), Span(101, 105)]
+
+
+def test_an_overlong_sentence_is_cut_at_the_window_into_exact_slices() -> None:
+    # A 5 MB single-line file once became one 5.2-million-character chunk, of which
+    # the model read only the first 256 tokens.
+    text = " ".join(f"word{n}" for n in range(3000))  # no sentence punctuation at all
+    chunks = chunk_document(SourceDocument(text, "s.txt", "/s.txt", "t"), 800, 150)
+    assert len(chunks) >= len(text) // 800
+    assert all(len(c.text) <= 800 and text[c.start : c.end] == c.text for c in chunks)
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    assert all(c.end == len(text) or text[c.end] == " " for c in chunks)  # cut between words
+    assert all(not text[a.end : b.start].strip() for a, b in itertools.pairwise(chunks))

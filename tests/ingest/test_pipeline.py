@@ -4,7 +4,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
 
+from ingest.loaders import LOADERS
 from ingest.pipeline import ingest
 from rag.embeddings import load_embeddings
 from rag.index import ChunkIndex, open_index
@@ -23,7 +25,8 @@ def test_second_ingest_embeds_nothing(corpus: Path, settings: Settings) -> None:
     assert (first.files, first.removed, first.unchanged) == (1, 0, 0)
     assert first.added == index.count() > 5
     second = run([corpus], settings, index)
-    assert (second.added, second.removed, second.unchanged) == (0, 0, first.added)
+    assert (second.added, second.removed, second.moved) == (0, 0, 0)
+    assert second.unchanged == first.added
     assert "0 added, 0 removed" in second.summary()
 
 
@@ -32,16 +35,37 @@ def test_an_edit_replaces_only_that_files_chunks(corpus: Path, settings: Setting
     other.write_text("# Llamas\n\nLlamas hum when they are content. They live in the Andes.\n")
     index = open_index(settings)
     run([corpus], settings, index)
-    before = index.ids_by_path()
     seed = corpus / "netflix-generative-ai.txt"
+    before = {p: set(index.chunk_spans(str(p.resolve()))) for p in (seed, other)}
     seed.write_text(seed.read_text().replace("$11.5 billion", "$12.5 billion"))
     report = run([corpus], settings, index)
-    after = index.ids_by_path()
-    assert after[str(other.resolve())] == before[str(other.resolve())]
-    replaced = before[str(seed.resolve())] - after[str(seed.resolve())]
+    after = {p: set(index.chunk_spans(str(p.resolve()))) for p in (seed, other)}
+    assert after[other] == before[other]
+    replaced = before[seed] - after[seed]
     assert report.added == report.removed == len(replaced) >= 1
-    assert any("$12.5 billion" in c.text for c in index.all_chunks())
-    assert not any("$11.5 billion" in c.text for c in index.all_chunks())
+    texts = [c.text for c in index.iter_chunks()]
+    assert any("$12.5 billion" in t for t in texts)
+    assert not any("$11.5 billion" in t for t in texts)
+
+
+def test_a_paragraph_inserted_at_the_top_embeds_only_itself(
+    corpus: Path, settings: Settings
+) -> None:
+    seed = corpus / "netflix-generative-ai.txt"
+    index = open_index(settings)
+    first = run([corpus], settings, index)
+    original = seed.read_text()
+    inserted = "Llamas hum softly when they are content, says the new preface.\n\n"
+    seed.write_text(inserted + original)
+    report = run([corpus], settings, index)
+    # The preface is a chunk of its own; every other chunk only moved.
+    assert report.added == 1 and report.removed == 0
+    assert report.moved == first.added and report.unchanged == 0
+    text = seed.read_text()
+    chunks = index.chunks_of(str(seed.resolve()))
+    assert len(chunks) == first.added + 1
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+    assert chunks[0].text == inserted.strip() and chunks[1].start == len(inserted)
 
 
 def test_a_deleted_file_loses_its_chunks(corpus: Path, settings: Settings) -> None:
@@ -53,7 +77,8 @@ def test_a_deleted_file_loses_its_chunks(corpus: Path, settings: Settings) -> No
     other.unlink()
     report = run([corpus], settings, index)
     assert report.removed == 1 and index.count() == count - 1
-    assert str(other.resolve()) not in index.ids_by_path()
+    assert not index.chunk_spans(str(other.resolve()))
+    assert str(other.resolve()) not in index.files()
 
 
 def test_bad_files_are_skipped_and_good_ones_ingested(
@@ -78,3 +103,35 @@ def test_sources_are_named_relative_to_the_working_folder(corpus: Path, settings
     index = open_index(settings)
     run([corpus], settings, index)
     assert dict(index.sources()) == {"seeds/netflix-generative-ai.txt": index.count()}
+
+
+def test_a_loader_that_raises_anything_skips_only_its_file(
+    corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (corpus / "broken.md").write_text("# Llamas\n\nLlamas hum when they are content.\n")
+
+    def parser_bug(path: Path, source: str) -> None:
+        raise ZeroDivisionError("division by zero in the parser")
+
+    monkeypatch.setitem(LOADERS, ".md", parser_bug)
+    report = run([corpus], settings, open_index(settings))
+    assert report.files == 1 and report.added > 0
+    assert [(Path(s.source).name, s.reason) for s in report.skipped] == [
+        ("broken.md", "the loader failed: ZeroDivisionError: division by zero in the parser")
+    ]
+
+
+def test_an_interrupted_ingest_is_reported_until_one_finishes(
+    corpus: Path, settings: Settings
+) -> None:
+    class Failing(DeterministicFakeEmbedding):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise RuntimeError("killed")
+
+    index = open_index(settings)
+    assert index.unfinished_ingest() is None
+    with pytest.raises(RuntimeError):
+        ingest([corpus], settings, index, Failing(size=8))
+    assert "did not finish" in (open_index(settings).unfinished_ingest() or "")
+    run([corpus], settings, index)
+    assert open_index(settings).unfinished_ingest() is None

@@ -1,6 +1,7 @@
 """Answers cite exact passages of the seed document, or abstain."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from rag.chain import Chain
 from rag.errors import RagError
 from rag.extractive import ABSTENTION
-from tests.conftest import REPO
+from tests.conftest import REPO, SEED_FILE
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +66,14 @@ def test_the_json_contract(seeded_chain: Chain) -> None:
 def test_bad_questions_are_refused(seeded_chain: Chain, question: str, message: str) -> None:
     with pytest.raises(RagError, match=message):
         seeded_chain.answer(question)
+
+
+def test_duplicate_documents_do_not_repeat_a_sentence(corpus: Path, settings) -> None:
+    from ingest.pipeline import ingest
+
+    shutil.copy(corpus / SEED_FILE, corpus / "copy-of-the-article.txt")
+    chain = Chain(settings)
+    ingest([corpus], settings, chain.index, chain.embeddings)
+    answer = chain.answer("Which film used AI tools to de-age characters?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes and len(quotes) == len(set(quotes))
