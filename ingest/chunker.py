@@ -17,6 +17,10 @@ from ingest.document import SourceDocument
 from rag.models import Chunk
 from rag.text import Span, paragraph_spans, sentence_spans
 
+# Titles and headings are copied into every chunk's metadata: a file whose first
+# line is 5 MB long must not put 5 MB on each of its chunks.
+MAX_LABEL_CHARS = 200
+
 
 def chunk_id(path: str, text: str, occurrence: int) -> str:
     """A content address: the file, the chunk's text and how many identical chunks
@@ -100,6 +104,11 @@ def bounded(text: str, sentences: list[Span], size: int) -> list[Span]:
     return pieces
 
 
+def label(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """A title or heading short enough to repeat in every chunk's metadata."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
     """Cut a document into chunks that carry their source, section and offsets."""
     chunks = []
@@ -116,8 +125,8 @@ def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
                     text=text,
                     source=doc.source,
                     path=doc.path,
-                    title=doc.title,
-                    section=section,
+                    title=label(doc.title),
+                    section=label(section),
                     start=span.start,
                     end=span.end,
                 )

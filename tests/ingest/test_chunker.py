@@ -85,3 +85,14 @@ def test_an_overlong_sentence_is_cut_at_the_window_into_exact_slices() -> None:
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
     assert all(c.end == len(text) or text[c.end] == " " for c in chunks)  # cut between words
     assert all(not text[a.end : b.start].strip() for a, b in itertools.pairwise(chunks))
+
+
+def test_titles_and_sections_stay_short_however_long_the_line(tmp_path: Path) -> None:
+    # A 5 MB single-line file was its own title: 5 MB of metadata on each of its
+    # 6,368 chunks, which took Chroma past 16 GB of memory.
+    long_line = " ".join(f"word{n}" for n in range(4000))
+    (tmp_path / "long.md").write_text(f"# {long_line}\n\n{long_line}\n")
+    chunks = chunk_document(load(tmp_path / "long.md", "long.md"), 800, 150)
+    assert len(chunks) > 10
+    assert all(len(c.title) <= 200 and len(c.section) <= 200 for c in chunks)
+    assert chunks[0].title.startswith("word0 word1")
