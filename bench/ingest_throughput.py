@@ -56,6 +56,9 @@ from rag.embeddings import load_embeddings
 from rag.index import open_index
 from rag.settings import Settings
 
+# Both methods embed with the same sentence-transformers model on torch, as the recipe
+# does; bench/scale.py compares the other backends.
+BACKEND = "torch"
 LANGCHAIN_CHUNK_SIZE = 1000
 LANGCHAIN_CHUNK_OVERLAP = 200
 LANGCHAIN_COLLECTION = "langchain_bench"
@@ -81,7 +84,7 @@ def run_ours(
     corpus: Path, data_dir: Path, embeddings: Embeddings, progress: Progress, task: TaskID
 ) -> dict[str, Any]:
     """Ingest ``corpus`` into a fresh index, then again unchanged; both timed."""
-    settings = Settings(data_dir=data_dir)
+    settings = Settings(data_dir=data_dir, embedding_backend=BACKEND)
     index = open_index(settings)
 
     def on_progress(done: int, total: int) -> None:
@@ -215,7 +218,7 @@ def main() -> None:
             f"[yellow]load average {context['load_average_1min']}: other processes "
             "compete for the CPU, figures will be slow and noisy[/]"
         )
-    settings = Settings()
+    settings = Settings(embedding_backend=BACKEND)
     with console.status("loading the embedding model"):
         embeddings = load_embeddings(settings)
         embeddings.embed_query("warm up")

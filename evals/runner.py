@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from evals import metrics
 from evals.suite import SuiteRow
@@ -33,6 +33,11 @@ class RowResult(BaseModel):
     latency_ms: float
     metrics: dict[str, float]
 
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _null_is_nan(cls, value: Any) -> Any:
+        return _nan_for_null(value)
+
 
 class RunResult(BaseModel):
     """A whole run: its configuration, aggregate metrics and rows."""
@@ -42,6 +47,23 @@ class RunResult(BaseModel):
     settings: dict[str, Any]
     metrics: dict[str, float]
     rows: list[RowResult]
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _null_is_nan(cls, value: Any) -> Any:
+        return _nan_for_null(value)
+
+
+def _nan_for_null(metrics: Any) -> Any:
+    """A metric that does not apply is NaN in memory and null in JSON files."""
+    if isinstance(metrics, dict):
+        return {name: float("nan") if v is None else v for name, v in metrics.items()}
+    return metrics
+
+
+def dump_runs(runs: Sequence[RunResult]) -> str:
+    """Results as strict JSON (what ``rag eval --json`` writes): NaN becomes null."""
+    return json.dumps([json.loads(run.model_dump_json()) for run in runs], indent=1)
 
 
 @lru_cache(maxsize=256)

@@ -5,8 +5,11 @@ offsets can be checked against the file itself. HTML and PDF are reduced to
 their text; offsets then point into that extracted text.
 """
 
+import logging
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -73,8 +76,18 @@ def plain_text_headings(text: str) -> list[Heading]:
 
 
 def _first_line(text: str, fallback: str) -> str:
+    """The first line, as a title: at most ``_MAX_HEADING_CHARS``, cut between words.
+
+    Every chunk carries its document's title: a 5 MB line copied into thousands of
+    chunks would take tens of GB."""
     spans = paragraph_spans(text)
-    return text[spans[0].start : spans[0].end].split("\n")[0].strip() if spans else fallback
+    if not spans:
+        return fallback
+    line = text[spans[0].start : spans[0].end].split("\n", 1)[0].strip()
+    if len(line) > _MAX_HEADING_CHARS:
+        cut = line[: _MAX_HEADING_CHARS + 1]
+        line = cut[: cut.rfind(" ")] if " " in cut else cut[:_MAX_HEADING_CHARS]
+    return line.rstrip()
 
 
 def load_text(path: Path, source: str) -> SourceDocument:
@@ -126,16 +139,67 @@ def load_html(path: Path, source: str) -> SourceDocument:
     return SourceDocument(text, source, str(path), title or _first_line(text, path.stem), headings)
 
 
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _pypdf_warnings() -> Iterator[list[str]]:
+    """pypdf's log warnings and Python warnings during the block, kept instead of
+    printed (pypdf's own lines do not say which file they are about); distinct, in order."""
+    logger = logging.getLogger("pypdf")
+    handler = _Collected()
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    messages: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        found = handler.messages + [
+            str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)
+        ]
+        messages.extend(dict.fromkeys(m.strip() for m in found if m.strip()))
+
+
+_PDF_WARNINGS_SHOWN = 5
+_log = logging.getLogger(__name__)
+
+
 def load_pdf(path: Path, source: str) -> SourceDocument:
-    """A PDF's extractable text, pages separated by blank lines."""
+    """A PDF's extractable text, pages separated by blank lines.
+
+    pypdf's warnings (a damaged cross-reference table it recovered from) are
+    printed as ``warning: <source>: <message>`` lines, or added to the reason
+    when the file is skipped.
+    """
     if path.stat().st_size == 0:
         raise LoadError("empty file")
-    try:
-        reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = (reader.metadata.title if reader.metadata else None) or ""
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
-        raise LoadError(f"corrupt or unreadable PDF ({error})") from None
+    with _pypdf_warnings() as pypdf_warnings:
+        try:
+            reader = PdfReader(path)
+            pages = [page.extract_text() or "" for page in reader.pages]
+            title = (reader.metadata.title if reader.metadata else None) or ""
+        except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+            failure: Exception | None = error
+        else:
+            failure = None
+    if failure is not None:
+        details = "; ".join(pypdf_warnings[:_PDF_WARNINGS_SHOWN])
+        raise LoadError(
+            f"corrupt or unreadable PDF ({failure}{'; pypdf: ' + details if details else ''})"
+        )
+    for message in pypdf_warnings[:_PDF_WARNINGS_SHOWN]:
+        _log.warning("warning: %s: %s", source, message)
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
         raise LoadError("the PDF has no extractable text (scanned images need OCR first)")

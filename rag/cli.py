@@ -4,7 +4,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,10 +12,21 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag.chain import Chain
 from rag.errors import RagError
-from rag.models import Answer
-from rag.settings import Settings, setting_origins
+from rag.settings import (
+    MASK,
+    SECRET_SETTINGS,
+    Settings,
+    SettingsInvalid,
+    load_settings,
+    setting_origins,
+)
+
+# Only typer, rich and the settings load with the command: the chain (Chroma, the
+# embedder, LangChain), evals/ and ui/ are imported inside the commands that use
+# them, so `rag --help` and `rag config` answer at once and `rag ask` starts sooner.
+if TYPE_CHECKING:
+    from rag.models import Answer
 
 app = typer.Typer(
     help="Ask questions about a folder of documents; answers cite exact passages.",
@@ -45,20 +56,36 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _settings(**values: object) -> Settings:
+    """The settings, or one line naming the bad setting and exit status 2."""
+    try:
+        return load_settings(**values)
+    except SettingsInvalid as error:
+        _fail(str(error), 2)
+        raise  # unreachable: _fail exits
+
+
 @app.command()
 def ingest(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="files or folders [default: seeds/]")
     ] = None,
     as_json: JsonOption = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="empty the index first, then ingest from nothing")
+    ] = False,
 ) -> None:
     """Add, update and remove documents so the index matches the files."""
     from ingest.pipeline import ingest as run_ingest
+    from rag.chain import Chain
     from rag.embeddings import load_embeddings
+    from rag.index import reset_index
 
-    settings = Settings()
+    settings = _settings()
     chain = Chain(settings)
     try:
+        if reset:
+            reset_index(settings)
         with _progress() as progress:
             task = progress.add_task("embedding", total=None)
             report = run_ingest(
@@ -80,7 +107,7 @@ def ingest(
         _fail("nothing could be ingested")
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_answer(answer: "Answer") -> None:
     if answer.notice:
         err.print(f"[yellow]note:[/] {escape(answer.notice)}")
     style = "italic yellow" if answer.abstained else ""
@@ -101,12 +128,20 @@ def ask(
     k: Annotated[int | None, typer.Option(help="passages to retrieve")] = None,
 ) -> None:
     """Answer a question from the indexed documents, citing exact passages."""
-    settings = Settings(**({"k": k} if k else {}))
+    from rag.chain import Chain
+    from rag.models import Answer
+
+    settings = _settings(**({"k": k} if k is not None else {}))
     # A generated answer streams to stderr as it is written; the checked answer
     # (markers verified, unsupported sentences flagged or dropped) follows on stdout.
     live = settings.llm != "none" and not as_json
     try:
-        for event in Chain(settings).stream(question):
+        chain = Chain(settings)
+        # A killed (or still running) ingest leaves the index part-updated: say so, answer.
+        unfinished = chain.index.unfinished_ingest()
+        if unfinished:
+            err.print(f"[yellow]note:[/] {escape(unfinished)}")
+        for event in chain.stream(question):
             if isinstance(event, Answer):
                 answer = event
             elif live:
@@ -124,9 +159,12 @@ def ask(
 @app.command()
 def config(as_json: JsonOption = False) -> None:
     """Print the effective settings and where each value came from."""
-    settings = Settings()
+    settings = _settings()
     origins = setting_origins(settings)
     values = settings.model_dump(mode="json")
+    for name in SECRET_SETTINGS:  # never printed: shown as **** (an empty list stays [])
+        value = values[name]
+        values[name] = [MASK] * len(value) if isinstance(value, list) else value and MASK
     if as_json:
         print(json.dumps({name: {"value": values[name], "from": origins[name]} for name in values}))
         return
@@ -162,7 +200,7 @@ def evaluate(
     # The CLI is the composition root: the one place in rag/ that reaches evals/.
     from evals import report as reports
     from evals.evaluate import BASELINES, evaluate, failed_gates, load_rows, parse_gates
-    from evals.runner import load_runs
+    from evals.runner import dump_runs, load_runs
 
     try:
         if compare:
@@ -172,7 +210,7 @@ def evaluate(
         if suite is None:
             raise RagError("give a suite file, 'squad PATH', or --compare A B")
         gates = parse_gates(fail_under or [])
-        settings = Settings(**({"retriever": retriever} if retriever else {}))
+        settings = _settings(**({"retriever": retriever} if retriever else {}))
         name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings)
         with _progress() as progress:
 
@@ -192,7 +230,7 @@ def evaluate(
         _fail(str(error))
     out.print(reports.terminal_table(runs))
     if json_out:
-        json_out.write_text(json.dumps([r.model_dump(mode="json") for r in runs], indent=1))
+        json_out.write_text(dump_runs(runs))
     if report:
         reports.write_markdown(runs, report)
     failures = failed_gates(runs[0], gates)
@@ -209,10 +247,14 @@ def serve(
 ) -> None:
     """Serve the chat UI, the JSON API and the embeddable widget."""
     # The CLI is the composition root: the one place in rag/ that reaches ui/.
+    from rag.chain import Chain
     from ui.server import serve as run_server
 
+    settings = _settings()
+    if settings.inference_threads is None:  # one per request: concurrent answers do not contend
+        settings = settings.model_copy(update={"inference_threads": 1})
     try:
-        run_server(Chain(Settings()), host, port)
+        run_server(Chain(settings), host, port)
     except OSError as error:  # the port is taken, or the host is not this machine's
         _fail(f"cannot serve on {host}:{port}: {error}")
 
@@ -221,6 +263,9 @@ def main() -> None:
     """Entry point that turns configuration errors into messages, not tracebacks."""
     try:
         app()
+    except SettingsInvalid as error:
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
+        sys.exit(2)
     except RagError as error:
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         sys.exit(1)

@@ -5,5 +5,13 @@ class RagError(Exception):
     """A problem the user can fix (bad input, missing index, unreachable server)."""
 
 
-class LlmUnavailable(RagError):
+class Unavailable(RagError):
+    """A server the answers depend on (Chroma, the LLM) cannot be reached: try again later."""
+
+
+class ChromaUnavailable(Unavailable):
+    """The Chroma server given by ``chroma_url`` did not answer."""
+
+
+class LlmUnavailable(Unavailable):
     """The configured LLM server did not answer (unreachable, failing or timed out)."""

@@ -28,7 +28,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel
 
-from rag.errors import RagError
+from rag.errors import ChromaUnavailable, RagError
 from rag.models import Chunk
 from rag.settings import Settings
 
@@ -71,7 +71,7 @@ def open_client(settings: Settings) -> ClientAPI:
             settings=chroma_settings,
         )
     except Exception as error:  # chromadb raises plain exceptions for connection failures
-        raise RagError(
+        raise ChromaUnavailable(
             f"cannot reach the Chroma server at {settings.chroma_url}: {error}"
         ) from error
 

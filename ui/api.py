@@ -2,17 +2,23 @@
 
 import itertools
 import json
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from rag.chain import Chain
-from rag.errors import LlmUnavailable, RagError
+from rag.errors import RagError, Unavailable
 from rag.models import Answer
+from ui.errors import request_id
 from ui.security import Guard
+
+log = logging.getLogger(__name__)
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class AskRequest(BaseModel):
@@ -21,6 +27,17 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1)
     history: list[str] = []
     k: int | None = Field(None, ge=1, le=50)
+
+    @field_validator("question", "history")
+    @classmethod
+    def _valid_unicode(cls, value: str | list[str]) -> str | list[str]:
+        """Refuse lone surrogates (``"\\ud800"``): text that cannot be stored or shown."""
+        for text in [value] if isinstance(value, str) else value:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid Unicode text (a lone surrogate)") from None
+        return value
 
 
 class WidgetToken(BaseModel):
@@ -35,8 +52,12 @@ def _sse(event: str, payload: object) -> str:
     return f"event: {event}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
-def build_api(chain: Chain, guard: Guard) -> APIRouter:
-    """The API routes over ``chain``, guarded by ``guard``."""
+def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None) -> APIRouter:
+    """The API routes over ``chain``, guarded by ``guard``.
+
+    When ``warmed`` is given, ``/readyz`` answers 503 until it is set: the server is
+    ready once the index is open and the models are loaded, not merely listening.
+    """
     settings = chain.settings
     router = APIRouter(max_body_size=settings.max_body_bytes)
 
@@ -46,6 +67,18 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
         return key
 
     Client = Annotated[str, Depends(client)]
+
+    async def slot() -> AsyncIterator[None]:
+        """A place among the pending answers, held until the response is over however it
+        ends (a client that hangs up included); 429 at once when all are taken. Taken
+        before the rate limit counts the request, so a busy refusal costs no budget."""
+        guard.enter()
+        try:
+            yield
+        finally:
+            guard.leave()
+
+    Slot = Annotated[None, Depends(slot, scope="request")]
 
     def start(body: AskRequest) -> Iterator[str | Answer]:
         """The chain's stream with its first event already produced, so that bad
@@ -57,39 +90,31 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
         events = chain.stream(body.question, body.history, body.k)
         try:
             first = next(events)
-        except LlmUnavailable as error:
+        except Unavailable as error:  # Chroma or the LLM
             raise HTTPException(503, str(error)) from None
         except RagError as error:
             raise HTTPException(400, str(error)) from None
         return itertools.chain([first], events)
 
     @router.post("/api/ask", response_model=Answer, tags=["ask"])
-    def ask(body: AskRequest, client_key: Client) -> Answer:
+    def ask(body: AskRequest, _slot: Slot, client_key: Client) -> Answer:
         """Answer a question: the JSON object of `rag ask --json`."""
         del client_key  # authenticated and counted by the dependency
-        guard.enter()
         try:
             *_, answer = start(body)
-        except LlmUnavailable as error:
+        except Unavailable as error:
             raise HTTPException(503, str(error)) from None
-        finally:
-            guard.leave()
         assert isinstance(answer, Answer)
         return answer
 
     @router.post(
         "/api/ask/stream", tags=["ask"], responses={200: {"content": {"text/event-stream": {}}}}
     )
-    def ask_stream(body: AskRequest, _: Client) -> StreamingResponse:
+    def ask_stream(body: AskRequest, request: Request, _slot: Slot, _: Client) -> StreamingResponse:
         """The same answer as server-sent events: `delta` events with answer text as
         it is produced, then `citations`, then `done` with the complete JSON object
         (whose `answer` replaces the deltas: generated text is checked at the end)."""
-        guard.enter()
-        try:
-            stream = start(body)
-        except BaseException:
-            guard.leave()
-            raise
+        stream = start(body)
 
         def events() -> Iterator[str]:
             try:
@@ -101,8 +126,10 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
                         yield _sse("delta", {"text": event})
             except RagError as error:  # the LLM failed mid-answer: say so in the stream
                 yield _sse("error", {"detail": str(error)})
-            finally:
-                guard.leave()
+            except Exception:  # a bug: logged under the request id, which the client gets
+                rid = request_id(request)
+                log.exception("request %s: the answer stream failed", rid)
+                yield _sse("error", {"detail": "internal error", "request_id": rid})
 
         return StreamingResponse(
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
@@ -110,9 +137,10 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
 
     @router.post("/api/widget-token", response_model=WidgetToken, tags=["widget"])
     def widget_token(request: Request) -> WidgetToken:
-        """A token for the widget on an allow-listed page, bound to its origin."""
+        """A token for the widget on an allow-listed page, bound to its origin: 403 for
+        other origins, 404 when the widget is turned off (`RAG_WIDGET=off`)."""
         origin = guard.origin_allowed(request)
-        guard.count(f"origin:{origin}")
+        guard.count(f"issue {guard.widget_client(origin, request)}")
         return WidgetToken(
             token=guard.widget_token(origin), expires_in=settings.widget_token_seconds
         )
@@ -124,12 +152,20 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
 
     @router.get("/readyz", tags=["health"])
     def readyz() -> dict[str, object]:
-        """Readiness: the index is loaded and holds chunks."""
+        """Readiness: the index is loaded and holds chunks, and the models are loaded."""
+        if warmed is not None and not warmed.is_set():
+            raise HTTPException(503, "warming up: opening the index and loading the models")
         sources = chain.index.sources()
         chunks = sum(sources.values())
         if not chunks:
             raise HTTPException(503, "the index is empty: run `rag ingest`")
+        # Still ready (it answers), but a killed or running ingest may have left it part-updated.
+        unfinished = chain.index.unfinished_ingest()
+        ingest: dict[str, object] = {"ingest": "complete"}
+        if unfinished:
+            ingest = {"ingest": "unfinished", "warning": unfinished}
         return {
+            **ingest,
             "ready": True,
             "sources": len(sources),
             "chunks": chunks,
@@ -137,4 +173,25 @@ def build_api(chain: Chain, guard: Guard) -> APIRouter:
             "answers": "extractive",
         }
 
+    # Other methods on the API's paths: a JSON 405, not the UI's 404 (it is mounted at /).
+    for route_path, allowed in (
+        ("/api/ask", "POST"),
+        ("/api/ask/stream", "POST"),
+        ("/api/widget-token", "POST"),
+        ("/healthz", "GET"),
+        ("/readyz", "GET"),
+    ):
+        router.add_api_route(
+            route_path,
+            _method_not_allowed(allowed),
+            methods=[m for m in METHODS if m != allowed],
+            include_in_schema=False,
+        )
     return router
+
+
+def _method_not_allowed(allowed: str) -> Callable[[], None]:
+    def refuse() -> None:
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": allowed})
+
+    return refuse

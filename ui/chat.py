@@ -94,13 +94,16 @@ def build_chat_tab(chain: Chain) -> None:
     )
     clear.click(lambda: ([], "", {}), None, [chatbot, sources, answers], api_visibility="private")
 
-    def on_like(event: gr.LikeData, known: dict[int, Any]) -> None:
+    def on_like(event: gr.LikeData, known: dict[int, Any], request: gr.Request) -> None:
         index = event.index[0] if isinstance(event.index, tuple | list) else event.index
         answer = (known or {}).get(int(index))
         if answer is not None:
-            settings = chain.settings.model_dump(mode="json", exclude={"examples"})
             record_feedback(
-                chain.settings.data_dir / "feedback.jsonl", bool(event.liked), answer, settings
+                chain.settings.data_dir / "feedback.jsonl",
+                bool(event.liked),
+                answer,
+                chain.settings,
+                user=request.username,  # the UI login or single sign-on user, if any
             )
             gr.Info("Thanks for the feedback.")
 

@@ -1,16 +1,30 @@
-"""Who may ask, how often, and how many at once.
+"""Who may ask, how often, and how many at once (the README's "who can ask what").
 
+- Nothing configured: anyone who reaches the server may ask.
 - API tokens (``api_tokens``): ``Authorization: Bearer <token>``.
+- UI logins (``auth``): the UI's session cookie, or ``Authorization: Basic``.
+- Single sign-on (``trusted_user_header``): a trusted reverse proxy names the
+  user in a header; every route but a few public ones needs it (``AccessGate``).
 - Widget tokens: short-lived, signed (itsdangerous), bound to the page's
-  origin and good only for asking; issued to allow-listed origins only, so an
-  intranet page never holds a long-lived key.
+  origin and good only for asking; issued to explicitly allow-listed origins
+  (to the server's own origin too only while nothing is configured), so an
+  intranet page never holds a long-lived key. They are public credentials.
 - A per-client moving-window rate limit (the ``limits`` library) and a bound
-  on answers in progress: past either, a 429 JSON error instead of a hang.
+  on answers in progress: past either, a 429 JSON error instead of a hang. A
+  client is its user, a hash of its whole API token, its origin and address
+  (widget), or its address; the address comes from ``X-Forwarded-For`` only
+  when the peer is one of ``trusted_proxies``.
 """
 
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -20,16 +34,24 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from rag.errors import RagError
 from rag.settings import Settings
 
 _WIDGET_SCOPE = "ask"
+# The address the connection came from, before X-Forwarded-For is applied.
+PEER = "rag.peer"
+# Reachable without the single sign-on header: no answers, no documents.
+PUBLIC_PATHS = frozenset(
+    {"/widget.js", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/healthz", "/readyz"}
+)
 
 
 def secret_key(settings: Settings) -> str:
     """``settings.secret_key``, or a random key kept (mode 600) in the data directory."""
     if settings.secret_key:
-        return settings.secret_key
+        return settings.secret_key.get_secret_value()
     path: Path = settings.data_dir / "secret.key"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,9 +61,133 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def _known_token(token: str, settings: Settings) -> bool:
+    """Whether ``token`` is one of ``api_tokens``, compared in constant time."""
+    given = token.encode()
+    secrets_ = [t.get_secret_value().encode() for t in settings.api_tokens]
+    return any([hmac.compare_digest(given, secret) for secret in secrets_])  # no short cut
+
+
 def request_origin(request: Request) -> str:
     """The origin this server is reached at, as the browser sees it (Host header)."""
     return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+
+
+def logins(settings: Settings) -> dict[str, str]:
+    """The UI logins as ``{user: password}``; a ``RagError`` for a malformed entry.
+
+    The message names the entry by number, never by value: it may hold a password.
+    """
+    pairs = {}
+    for number, login in enumerate(settings.auth, 1):
+        user, colon, password = login.get_secret_value().partition(":")
+        if not (colon and user.strip() and password):
+            raise RagError(f"auth entry {number} (RAG_AUTH) is not user:password; not serving")
+        pairs[user.strip()] = password
+    if pairs and settings.trusted_user_header:
+        raise RagError("set either auth (UI logins) or trusted_user_header (single sign-on)")
+    return pairs
+
+
+def credentials_configured(settings: Settings) -> bool:
+    """Whether anything is required of a client: API tokens, UI logins or single sign-on."""
+    return bool(settings.api_tokens or settings.auth or settings.trusted_user_header)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` keeps the server to this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def startup_warning(settings: Settings, host: str) -> str | None:
+    """What to say loudly at start-up about who can ask, if anything."""
+    if is_loopback(host):
+        return None
+    if not credentials_configured(settings):
+        return (
+            f"WARNING: listening on {host} with no credentials configured: anyone who can "
+            "reach this server may ask (set RAG_API_TOKENS, RAG_AUTH or "
+            "RAG_TRUSTED_USER_HEADER; see the README, 'who can ask what')"
+        )
+    if not (settings.auth or settings.trusted_user_header):
+        return (
+            f"WARNING: listening on {host}: RAG_API_TOKENS guards /api/* only; the UI at / "
+            "is open to anyone who can reach this server (set RAG_AUTH or "
+            "RAG_TRUSTED_USER_HEADER to protect it)"
+        )
+    return None
+
+
+class TrustedPeers:
+    """``trusted_proxies``: addresses and networks (``10.0.0.0/8``), or other literals."""
+
+    def __init__(self, entries: list[str]) -> None:
+        """Parse ``entries`` once."""
+        self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self._literals: set[str] = set()
+        for entry in entries:
+            try:
+                self._networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                self._literals.add(entry)
+
+    def __contains__(self, host: object) -> bool:
+        """Whether ``host`` is trusted."""
+        if not isinstance(host, str) or not host:
+            return False
+        if host in self._literals:
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self._networks)
+
+
+def _route_path(scope: Scope) -> str:
+    """The request's path below ``root_path``."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
+
+
+class AccessGate:
+    """The outermost layer: notes the peer, applies trusted proxies' X-Forwarded-* headers
+    (the one place that does: uvicorn runs with ``proxy_headers=False``) and, with single
+    sign-on, answers 401 JSON to any request for a non-public path without the user header
+    from a trusted peer."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        """Wrap ``app``."""
+        self._app = ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
+        self._peers = TrustedPeers(settings.trusted_proxies)
+        header = settings.trusted_user_header
+        self._header = header.lower().encode("latin-1") if header else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse, or pass the request on."""
+        if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            scope[PEER] = client[0] if client else None
+            if self._header is not None and _route_path(scope) not in PUBLIC_PATHS:
+                trusted = scope[PEER] in self._peers
+                user = dict(scope["headers"]).get(self._header, b"").strip()
+                if not (trusted and user):
+                    if scope["type"] == "websocket":
+                        await send({"type": "websocket.close", "code": 1008})
+                        return
+                    response = JSONResponse(
+                        {"detail": "sign in first: this server is behind single sign-on"},
+                        status_code=401,
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self._app(scope, receive, send)  # type: ignore[arg-type]
 
 
 class Guard:
@@ -50,17 +196,45 @@ class Guard:
     def __init__(self, settings: Settings) -> None:
         """Read the security settings once."""
         self._settings = settings
+        self.logins = logins(settings)  # a RagError for a malformed entry: refuse to start
+        self._open = not credentials_configured(settings)
+        self._peers = TrustedPeers(settings.trusted_proxies)
         self._serializer = URLSafeTimedSerializer(secret_key(settings), salt="widget-token")
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._rate = parse(settings.rate_limit)
         self._pending = 0
         self._lock = threading.Lock()
+        # The UI's login session of a request (set once the UI is mounted; see ui.server).
+        self.session_user: Callable[[Request], str | None] = lambda request: None
+
+    def trusted_user(self, request: Request) -> str | None:
+        """The single sign-on user: ``trusted_user_header`` sent by a trusted peer."""
+        header = self._settings.trusted_user_header
+        if not header or request.scope.get(PEER) not in self._peers:
+            return None
+        return request.headers.get(header, "").strip() or None
+
+    @staticmethod
+    def address(request: Request) -> str:
+        """The client's address (from a trusted proxy's X-Forwarded-For: see AccessGate)."""
+        return request.client.host if request.client else "unknown"
+
+    def widget_client(self, origin: str, request: Request) -> str:
+        """The rate-limit key of a widget visitor: the page's origin and their address."""
+        return f"widget:{origin} {self.address(request)}"
 
     def origin_allowed(self, request: Request) -> str:
-        """The request's Origin if it may get a widget token, else 403."""
+        """The request's Origin if it may get a widget token; 404 with the widget off, else 403.
+
+        Only origins listed in ``allowed_origins`` get one, except that while no
+        credentials are configured (anyone may ask anyway) the server's own origin does too.
+        """
+        if not self._settings.widget:
+            raise HTTPException(404, "the widget is turned off on this server (RAG_WIDGET=off)")
         origin = request.headers.get("origin", "")
         if origin and (
-            origin in self._settings.allowed_origins or origin == request_origin(request)
+            origin in self._settings.allowed_origins
+            or (self._open and origin == request_origin(request))
         ):
             return origin
         raise HTTPException(403, f"origin {origin or '(none)'} is not allowed to use the widget")
@@ -76,19 +250,56 @@ class Guard:
             return False
         return claims.get("scope") == _WIDGET_SCOPE and claims.get("origin") == origin
 
+    def _basic_user(self, credential: str) -> str | None:
+        """The user of valid ``Basic`` credentials (one of the UI logins), else None."""
+        try:
+            user, _, password = base64.b64decode(credential, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        known = self.logins.get(user, "")
+        valid = hmac.compare_digest(password.encode(), known.encode())
+        return user if known and valid else None
+
+    def _session_user(self, request: Request) -> str | None:
+        """The UI session's user, for requests from this server's pages or listed origins."""
+        origin = request.headers.get("origin")
+        foreign = origin not in self._settings.allowed_origins
+        if origin and foreign and origin != request_origin(request):
+            return None  # another site's page riding on the session cookie
+        return self.session_user(request)
+
     def authenticate(self, request: Request) -> str:
-        """The client's key for rate limiting; 401 when a token is needed or wrong."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if token:
-            if scheme.lower() == "bearer" and (
-                token in self._settings.api_tokens
-                or self._widget_token_valid(token, request.headers.get("origin"))
-            ):
-                return f"token:{token[:16]}"
-            raise HTTPException(401, "invalid, expired or foreign-origin token")
-        if self._settings.api_tokens:
+        """The client's key for rate limiting; 401 when credentials are needed or wrong."""
+        if self._settings.trusted_user_header:
+            user = self.trusted_user(request)
+            if user is None:
+                raise HTTPException(401, "sign in first: this server is behind single sign-on")
+            return f"user:{user}"
+        scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+        scheme, credential = scheme.lower(), credential.strip()
+        if scheme == "bearer" and credential:
+            if _known_token(credential, self._settings):
+                return f"token:{hashlib.sha256(credential.encode()).hexdigest()}"
+            origin = request.headers.get("origin")
+            if origin and self._widget_token_valid(credential, origin):
+                return self.widget_client(origin, request)
+            if not self._open:
+                raise HTTPException(401, "invalid, expired or foreign-origin token")
+        if scheme == "basic" and self.logins:
+            user = self._basic_user(credential)
+            if user is None:
+                raise HTTPException(401, "wrong user name or password")
+            return f"user:{user}"
+        user = self._session_user(request)
+        if user is not None:
+            return f"user:{user}"
+        if self._settings.api_tokens and not self.logins:
             raise HTTPException(401, "an API token is required (Authorization: Bearer ...)")
-        return f"ip:{request.client.host if request.client else 'unknown'}"
+        if not self._open:
+            raise HTTPException(
+                401, "sign in first: a UI session, Authorization: Basic or Bearer <API token>"
+            )
+        return f"ip:{self.address(request)}"
 
     def count(self, client: str) -> None:
         """Count one request of ``client``; 429 past the rate limit."""

@@ -1,23 +1,50 @@
 """One ASGI app: the JSON API, the widget script and the Gradio UI, served by uvicorn."""
 
+import logging
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 
 from rag.chain import Chain
 from ui.api import build_api
 from ui.app import CSS, THEME, build_app
-from ui.security import ApiBodyLimit, Guard
+from ui.errors import install_error_handlers
+from ui.security import AccessGate, ApiBodyLimit, Guard, startup_warning
 
 WIDGET = Path(__file__).parent / "embed" / "widget.js"
+log = logging.getLogger(__name__)
 
 
-def build_server(chain: Chain) -> FastAPI:
-    """The API, ``/widget.js`` and the UI over one chain."""
+def warm_up(chain: Chain, done: threading.Event) -> None:
+    """Open the index, load the embedder and build BM25, then set ``done``.
+
+    Runs beside the starting server so that the first question is answered at full
+    speed; ``done`` is set even when this fails (the first question then reports it).
+    """
+    try:
+        if chain.index.count():
+            _ = chain.answerer  # first, as Chain._extractive does: one model load, not two
+            chain.ranked("warm up", 1)  # builds BM25 and runs the embedder once
+    except Exception:
+        log.warning("warm-up failed; the first question will retry", exc_info=True)
+    finally:
+        done.set()
+
+
+def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI:
+    """The API, ``/widget.js`` and the UI over one chain.
+
+    Args:
+        chain: what answers.
+        warmed: when given, ``/readyz`` answers 503 until it is set (see ``warm_up``).
+    """
     settings = chain.settings
     app = FastAPI(
         title="rag-chat",
@@ -34,8 +61,10 @@ def build_server(chain: Chain) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(ApiBodyLimit, max_bytes=settings.max_body_bytes)
-    app.state.guard = Guard(settings)
-    app.include_router(build_api(chain, app.state.guard))
+    app.add_middleware(AccessGate, settings=settings)  # outermost: peers, proxies, SSO
+    install_error_handlers(app)  # JSON errors; around everything, to catch bugs anywhere
+    app.state.guard = guard = Guard(settings)  # a RagError for a malformed login
+    app.include_router(build_api(chain, app.state.guard, warmed))
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -43,25 +72,51 @@ def build_server(chain: Chain) -> FastAPI:
             WIDGET, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"}
         )
 
-    logins = [tuple(pair.split(":", 1)) for pair in settings.auth if ":" in pair]
-    return gr.mount_gradio_app(
+    # Single sign-on names the UI's user too (and AccessGate has already refused the rest).
+    sign_on = {"auth_dependency": guard.trusted_user} if settings.trusted_user_header else {}
+    server = gr.mount_gradio_app(
         app,
         build_app(chain),
         path="/",
-        auth=logins or None,
+        auth=list(guard.logins.items()) or None,
         root_path=settings.root_path or None,
         theme=THEME,
         css=CSS,
+        **sign_on,
     )
+    guard.session_user = ui_session(server)
+    return server
+
+
+def ui_session(server: FastAPI) -> Callable[[Request], str | None]:
+    """Who a request's Gradio login cookie belongs to (None: no UI session)."""
+    from gradio.routes import App as GradioApp
+
+    apps = (getattr(route, "app", None) for route in server.routes)
+    ui = next(app for app in apps if isinstance(app, GradioApp))
+
+    def user(request: Request) -> str | None:
+        cookies = request.cookies
+        token = cookies.get(f"access-token-{ui.cookie_id}") or cookies.get(
+            f"access-token-unsecure-{ui.cookie_id}"
+        )
+        return ui.tokens.get(token) if token else None
+
+    return user
 
 
 def serve(chain: Chain, host: str, port: int) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted; the index and models load in the background meanwhile."""
+    warmed = threading.Event()
+    app = build_server(chain, warmed)
+    warning = startup_warning(chain.settings, host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    threading.Thread(target=warm_up, args=(chain, warmed), name="warm-up", daemon=True).start()
     uvicorn.run(
-        build_server(chain),
+        app,
         host=host,
         port=port,
         log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,  # ui.security.AccessGate applies them, from trusted_proxies only
     )

@@ -1,6 +1,8 @@
 """The `rag` command, driven in-process: summaries, JSON and exit codes."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,37 @@ def test_asking_an_empty_index_says_what_to_do() -> None:
     result = runner.invoke(app, ["ask", "Anything?"])
     assert result.exit_code == 1
     assert "run `rag ingest` first" in result.stderr
+
+
+def test_ingest_reset_rebuilds_the_index_from_nothing(corpus: Path) -> None:
+    first = runner.invoke(app, ["ingest", str(corpus), "--json"])
+    assert first.exit_code == 0, first.output
+    chunks = json.loads(first.stdout)["added"]
+    again = runner.invoke(app, ["ingest", str(corpus), "--reset", "--json"])
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.stdout)
+    # Everything was dropped first, so nothing is "unchanged": every chunk is new again.
+    assert (report["added"], report["removed"], report["unchanged"]) == (chunks, 0, 0)
+
+
+def test_ingest_reset_replaces_an_index_built_by_another_embedder(corpus: Path) -> None:
+    from rag.index import ChunkIndex, open_client
+    from rag.settings import Settings
+
+    settings = Settings()
+    ChunkIndex(open_client(settings), settings.collection, "another-model/fp32")
+    refused = runner.invoke(app, ["ingest", str(corpus)])
+    assert refused.exit_code == 1 and "rag ingest --reset" in refused.stderr
+    rebuilt = runner.invoke(app, ["ingest", str(corpus), "--reset", "--json"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert json.loads(rebuilt.stdout)["added"] > 0
+
+
+def test_importing_the_cli_and_chain_loads_no_heavy_library() -> None:
+    # `rag --help` and `rag config` stay fast; commands import what they use.
+    heavy = ("torch", "sentence_transformers", "chromadb", "langchain_core", "gradio")
+    code = f"import sys, rag.cli, rag.chain; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "[]"

@@ -2,15 +2,19 @@
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from rag.chain import Chain
-from ui.server import build_server
+from rag.settings import Settings
+from tests.servers import free_port
+from ui.server import build_server, warm_up
 
 pytestmark = pytest.mark.slow
 QUESTION = {"question": "Which film used AI tools to de-age characters?"}
@@ -157,3 +161,94 @@ def test_ui_login_is_required_when_configured(make_client: MakeClient) -> None:
     logged_in = client.post("/login", data={"username": "alice", "password": "wonderland"})
     assert logged_in.status_code == 200
     assert client.get("/config").status_code == 200
+
+
+def test_readiness_waits_for_the_warm_up(seeded_chain: Chain) -> None:
+    warmed = threading.Event()
+    client = TestClient(build_server(seeded_chain, warmed))
+    assert client.get("/readyz").status_code == 503  # listening, models not loaded yet
+    assert client.get("/healthz").status_code == 200
+    warm_up(seeded_chain, warmed)
+    assert warmed.is_set() and client.get("/readyz").status_code == 200
+
+
+HOSTILE_BODIES = [
+    b'{"question": "\\ud800"}',  # a lone surrogate, escaped
+    b'{"question": "\xed\xa0\x80"}',  # the same surrogate as raw (invalid UTF-8) bytes
+    b'{"question": "ok?", "history": ["\\udfff"]}',
+    b'{"question": "ok?", "k": NaN}',
+    b'{"question": "ok?", "k": Infinity}',
+    b'{"question": "ok?", "k": -Infinity}',
+    b'{"question": "ok?", "k": 1e400}',
+    b'{"question": "\xff\xfe"}',
+    b"\x00\x00\x00",
+    b'{"question": ["not", "a", "string"]}',
+]
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream"])
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_hostile_bodies_get_a_json_4xx(make_client: MakeClient, path: str, body: bytes) -> None:
+    client = make_client()
+    client.raise_server_exceptions = False
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    # 400: not JSON at all (undecodable bytes); 422: JSON that is not a valid question
+    assert response.status_code in {400, 422}, response.text
+    assert response.headers["content-type"] == "application/json"
+    detail = response.json()["detail"]
+    assert detail and "input" not in json.dumps(detail)  # the input is not echoed back
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream", "/api/widget-token"])
+def test_wrong_methods_get_a_json_405(make_client: MakeClient, method: str, path: str) -> None:
+    response = make_client().request(method, path)
+    assert response.status_code == 405
+    assert response.json()["detail"] == "Method Not Allowed"
+    assert response.headers["allow"] == "POST"
+    posted = make_client().post("/readyz")
+    assert posted.status_code == 405 and posted.headers["allow"] == "GET"
+
+
+def test_an_unreachable_chroma_is_a_json_503(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{free_port()}")
+    client = TestClient(build_server(Chain(settings)), raise_server_exceptions=False)
+    for response in (
+        client.post("/api/ask", json=QUESTION),
+        client.post("/api/ask/stream", json=QUESTION),
+        client.get("/readyz"),
+    ):
+        assert response.status_code == 503, response.text
+        assert "Chroma" in response.json()["detail"]
+
+
+def test_a_bug_is_a_json_500_logged_under_its_request_id(
+    seeded_chain: Chain, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    chain = Chain(seeded_chain.settings, retriever=seeded_chain.retriever)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")  # stands in for any programming error
+
+    monkeypatch.setattr(chain, "stream", broken)
+    client = TestClient(build_server(chain), raise_server_exceptions=False)
+    for path in ("/api/ask", "/api/ask/stream"):
+        response = client.post(path, json=QUESTION)
+        assert response.status_code == 500
+        body = response.json()
+        assert body["detail"] == "internal error" and len(body["request_id"]) >= 8
+        logged = [r for r in caplog.records if body["request_id"] in r.getMessage()]
+        assert logged and logged[0].exc_info and logged[0].exc_info[0] is ZeroDivisionError
+
+
+def test_busy_refusals_do_not_use_up_the_rate_budget(make_client: MakeClient) -> None:
+    client = make_client(max_pending=1, rate_limit="3/minute")
+    guard = client.app.state.guard  # type: ignore[attr-defined]
+    guard.enter()  # another answer is in progress
+    try:
+        busy = [client.post("/api/ask", json=QUESTION) for _ in range(5)]
+    finally:
+        guard.leave()
+    assert all(r.status_code == 429 and "busy" in r.json()["detail"] for r in busy)
+    codes = [client.post("/api/ask", json=QUESTION).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]

@@ -36,6 +36,7 @@
     ".a{white-space:pre-wrap}" +
     ".abstained{font-style:italic;color:#8a5300}" +
     ".error{color:#b42318}" +
+    ".notice{margin:4px 0;padding:4px 6px;border-left:3px solid #bf8700;background:#fff8c5;color:#7d4e00}" +
     "details{margin:4px 0;border-left:3px solid #0969da;padding-left:8px}" +
     "summary{cursor:pointer;color:#0969da}" +
     "blockquote{margin:4px 0;background:#fff8c5;padding:4px 6px}" +
@@ -113,7 +114,7 @@
       }
       var reader = response.body.getReader();
       var decoder = new TextDecoder();
-      var buffer = "";
+      var buffer = "", failed = false;
       function handle(block) {
         var event = "message", data = "";
         block.split("\n").forEach(function (line) {
@@ -121,8 +122,17 @@
           if (line.indexOf("data:") === 0) { data += line.slice(5).trim(); }
         });
         var payload = data ? JSON.parse(data) : null;
-        if (event === "delta") { answer.textContent += payload.text; }
-        if (event === "done") {
+        if (event === "delta" && !failed) { answer.textContent += payload.text; }
+        if (event === "error") {           // the answer failed part-way: not an answer
+          failed = true;
+          answer.className = "a error";
+          answer.textContent = "Sorry, the assistant could not finish: " +
+            ((payload && payload.detail) || "an error occurred");
+        }
+        if (event === "done" && !failed) {
+          if (payload.notice) {             // e.g. the LLM failed; this is the fallback
+            answer.parentNode.insertBefore(element("div", "notice", payload.notice), answer);
+          }
           answer.textContent = payload.answer;
           if (payload.abstained) { answer.classList.add("abstained"); }
           showCitations(answer.parentNode, payload.citations);

@@ -1,0 +1,176 @@
+"""Fuzzing the API from its OpenAPI schema (schemathesis), and hand-written hostile input.
+
+Against the real app (ASGI transport) over a real index: no response is a server
+error (>= 500), and every error response is JSON with a ``detail``.
+"""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from schemathesis.generation import GenerationMode
+
+from rag.chain import Chain
+from ui.server import build_server
+
+pytestmark = pytest.mark.slow
+QUESTION = "Which film used AI tools to de-age characters?"
+
+
+@pytest.fixture(scope="module")
+def api_app(seeded_chain: Chain) -> FastAPI:
+    """The whole app; a rate limit high enough that fuzzing reaches the answerer."""
+    changed = seeded_chain.settings.model_copy(update={"rate_limit": "100000/minute"})
+    return build_server(Chain(changed, retriever=seeded_chain.retriever))
+
+
+@pytest.fixture(scope="module")
+def api_schema(api_app: FastAPI) -> schemathesis.BaseSchema:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
+    schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+    return schema
+
+
+@pytest.fixture(scope="module")
+def client(api_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(api_app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def assert_well_formed(status: int, content_type: str, body: bytes) -> None:
+    """No server error; an error response is JSON with a detail."""
+    assert status < 500, body[:500]
+    if status >= 400:
+        assert content_type.startswith("application/json"), (status, content_type, body[:200])
+        assert "detail" in json.loads(body)
+
+
+POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
+# Negative (invalid) data only where there is input to get wrong: the ask bodies.
+OPERATIONS = [
+    ("POST", "/api/ask", POSITIVE),
+    ("POST", "/api/ask", NEGATIVE),
+    ("POST", "/api/ask/stream", POSITIVE),
+    ("POST", "/api/ask/stream", NEGATIVE),
+    ("POST", "/api/widget-token", POSITIVE),
+    ("GET", "/healthz", POSITIVE),
+    ("GET", "/readyz", POSITIVE),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "mode"), OPERATIONS)
+def test_schema_fuzzing_finds_no_server_error(
+    api_schema: schemathesis.BaseSchema, method: str, path: str, mode: GenerationMode
+) -> None:
+    """Up to 30 generated requests per operation and mode (valid, then invalid data)."""
+    operation = api_schema[path][method]
+    seen: list[int] = []
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(case: schemathesis.Case) -> None:
+        response = case.call()
+        seen.append(response.status_code)
+        assert_well_formed(
+            response.status_code,
+            response.headers.get("content-type", [""])[0],
+            response.content,
+        )
+
+    run()
+    assert seen  # something was sent
+
+
+def _chunks(total: int, size: int = 65536) -> Iterator[bytes]:
+    yield b'{"question": "'
+    sent = 0
+    while sent < total:
+        yield b"x" * size
+        sent += size
+    yield b'"}'
+
+
+HOSTILE = [
+    ("POST", "/api/ask", {"content": b'{"question": "' + b"y" * 2_000_000 + b'"}'}),
+    ("POST", "/api/ask/stream", {"content": b'{"question": "' + b"y" * 2_000_000 + b'"}'}),
+    ("POST", "/api/ask", {"content": b"\x00" * 1000}),
+    ("POST", "/api/ask", {"json": {"question": "a\x00b"}}),
+    ("POST", "/api/ask", {"json": {"question": "\x00"}}),
+    ("POST", "/api/ask", {"content": b'{"question": "\\ud800\\udc00\\ud800"}'}),
+    ("POST", "/api/ask", {"json": {"question": "ok?", "history": ["h"] * 10_000}}),
+    ("POST", "/api/ask", {"json": {"question": "ok?", "history": ["h"] * 21}}),
+    ("POST", "/api/ask", {"json": {"question": "ok?", "history": "not a list"}}),
+    ("POST", "/api/ask", {"json": {"question": 42}}),
+    ("POST", "/api/ask", {"json": {"question": None}}),
+    ("POST", "/api/ask", {"json": {"question": {"$ne": ""}}}),
+    ("POST", "/api/ask", {"json": ["question"]}),
+    ("POST", "/api/ask", {"json": "question"}),
+    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 0}}),
+    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": -1}}),
+    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 10**9}}),
+    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 10**400}}),
+    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": "5"}}),
+    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 2.5}}),
+    ("POST", "/api/ask/stream", {"json": {"question": QUESTION, "k": 10**9}}),
+    ("POST", "/api/ask", {"content": b'{"question": "x", "k": NaN}'}),
+    ("POST", "/api/ask", {"content": b"[" * 100_000 + b"]" * 100_000}),
+    ("POST", "/api/ask", {"content": b'{"question": "ok?"', "headers": {"X": "truncated"}}),
+    ("POST", "/api/ask", {"content": b"question=ok", "ctype": "application/x-www-form-urlencoded"}),
+    ("POST", "/api/ask", {"content": b'{"question": "ok?"}', "ctype": "text/plain"}),
+    ("POST", "/api/widget-token", {"content": b"\xff" * 100}),
+    ("GET", "/api/ask", {}),
+    ("PUT", "/api/ask", {"json": {"question": QUESTION}}),
+    ("DELETE", "/api/ask/stream", {}),
+    ("PATCH", "/api/widget-token", {}),
+    ("POST", "/readyz", {}),
+    ("GET", "/api/../api/ask", {}),
+    ("GET", "/api/..%2f..%2fetc/passwd", {}),
+    ("GET", "/api/nothing-here", {}),
+    ("POST", "/api/nothing-here", {"json": {}}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "options"), HOSTILE)
+def test_hostile_requests_get_json_errors(
+    client: TestClient, method: str, path: str, options: dict[str, object]
+) -> None:
+    headers = dict(options.get("headers", {}))  # type: ignore[call-overload]
+    if "ctype" in options:
+        headers["Content-Type"] = str(options["ctype"])
+    elif "content" in options:
+        headers["Content-Type"] = "application/json"
+    response = client.request(
+        method, path, content=options.get("content"), json=options.get("json"), headers=headers
+    )  # type: ignore[arg-type]
+    assert_well_formed(
+        response.status_code, response.headers.get("content-type", ""), response.content
+    )
+
+
+def test_a_chunked_body_past_the_limit_is_a_json_413(client: TestClient) -> None:
+    response = client.post(
+        "/api/ask", content=_chunks(2_000_000), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("k", [0, -1, 10**9])
+def test_k_out_of_range_is_a_422(client: TestClient, k: int) -> None:
+    for path in ("/api/ask", "/api/ask/stream"):
+        response = client.post(path, json={"question": QUESTION, "k": k})
+        assert response.status_code == 422 and "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/..%2f..%2fetc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/widget.js/..%2f..%2fetc%2fpasswd"],
+)
+def test_path_traversal_reaches_no_file(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code in {400, 403, 404}
+    assert b"root:" not in response.content
