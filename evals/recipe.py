@@ -51,7 +51,11 @@ class LangChainRecipe:
             documents = [load(path, display_name(path)) for path in files]
             texts = [d.text for d in documents]
             metadatas = [{"source": d.source, "path": d.path, "title": d.title} for d in documents]
-            store.add_documents(splitter.create_documents(texts, metadatas))
+            chunks = splitter.create_documents(texts, metadatas)
+            # Chroma refuses one upsert larger than its max batch (5,461 here).
+            batch = client.get_max_batch_size()
+            for at in range(0, len(chunks), batch):
+                store.add_documents(chunks[at : at + batch])
         return store
 
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
