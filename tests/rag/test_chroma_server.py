@@ -25,7 +25,10 @@ def test_ingest_and_ask_through_a_chroma_server(corpus: Path, tmp_path: Path) ->
     assert first.added > 0 and again.added == 0 and again.unchanged == first.added
     assert "Happy Gilmore 2" in answer.answer
     assert off_topic.abstained
-    assert not (tmp_path / "unused").exists()
+    # The index lives on the server; only derived caches (BM25 state, sentence
+    # vectors) are kept locally, beside no local Chroma.
+    assert not (tmp_path / "unused" / "chroma").exists()
+    assert {p.name for p in (tmp_path / "unused").iterdir()} <= {"bm25", "cache"}
 
 
 def test_an_unreachable_server_is_a_clear_error() -> None:
