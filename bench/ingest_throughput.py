@@ -56,9 +56,9 @@ from rag.embeddings import load_embeddings
 from rag.index import open_index
 from rag.settings import Settings
 
-# Both methods embed with the same sentence-transformers model on torch, as the recipe
-# does; bench/scale.py compares the other backends.
-BACKEND = "torch"
+# The recipe embeds with sentence-transformers on torch, as the tutorials do; ours
+# uses the backend given by --backend (torch by default: the same embedder).
+RECIPE_BACKEND = "torch"
 LANGCHAIN_CHUNK_SIZE = 1000
 LANGCHAIN_CHUNK_OVERLAP = 200
 LANGCHAIN_COLLECTION = "langchain_bench"
@@ -81,10 +81,11 @@ def token_counter(embeddings: Embeddings) -> TokenCounter:
 
 
 def run_ours(
-    corpus: Path, data_dir: Path, embeddings: Embeddings, progress: Progress, task: TaskID
+    corpus: Path, data_dir: Path, backend: str, progress: Progress, task: TaskID
 ) -> dict[str, Any]:
-    """Ingest ``corpus`` into a fresh index, then again unchanged; both timed."""
-    settings = Settings(data_dir=data_dir, embedding_backend=BACKEND)
+    """Ingest ``corpus`` into a fresh index with ``backend``, then again unchanged; timed."""
+    settings = Settings(data_dir=data_dir, embedding_backend=backend)
+    embeddings = load_embeddings(settings)
     index = open_index(settings)
 
     def on_progress(done: int, total: int) -> None:
@@ -151,16 +152,18 @@ def bench_corpus(
     corpus: Path,
     work: Path,
     embeddings: Embeddings,
+    backend: str,
     repeats: int,
     count_tokens: TokenCounter,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Both methods on one corpus, alternating, ``repeats`` times each."""
+    """Both methods on one corpus, alternating, ``repeats`` times each: the recipe with
+    ``embeddings``, ours with ``backend``."""
     ours, langchain = [], []
     task = progress.add_task(name, total=None)
     for run in range(1, repeats + 1):
         progress.update(task, description=f"{name}: ours, run {run}/{repeats}", completed=0)
-        ours.append(run_ours(corpus, work / f"ours-{run}", embeddings, progress, task))
+        ours.append(run_ours(corpus, work / f"ours-{run}", backend, progress, task))
         progress.update(task, description=f"{name}: LangChain, run {run}/{repeats}", total=None)
         langchain.append(run_langchain(corpus, work / f"langchain-{run}", embeddings))
     progress.remove_task(task)
@@ -208,6 +211,9 @@ def main() -> None:
     parser.add_argument("--squad", type=Path, default=DEFAULT_SQUAD, help="SQuAD 2.0 JSON file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON")
     parser.add_argument("--repeats", type=int, default=3, help="runs per corpus and method")
+    parser.add_argument(
+        "--backend", default=RECIPE_BACKEND, help="our embedding backend (the recipe's: torch)"
+    )
     args = parser.parse_args()
     if not args.squad.is_file():
         parser.error(f"no SQuAD file at {args.squad}")
@@ -218,10 +224,11 @@ def main() -> None:
             f"[yellow]load average {context['load_average_1min']}: other processes "
             "compete for the CPU, figures will be slow and noisy[/]"
         )
-    settings = Settings(embedding_backend=BACKEND)
-    with console.status("loading the embedding model"):
+    settings = Settings(embedding_backend=RECIPE_BACKEND)
+    with console.status("loading the embedding models"):
         embeddings = load_embeddings(settings)
         embeddings.embed_query("warm up")
+        load_embeddings(Settings(embedding_backend=args.backend)).embed_query("warm up")
     count_tokens = token_counter(embeddings)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         work = Path(tmp)
@@ -235,6 +242,7 @@ def main() -> None:
                     folder,
                     work / f"stores-{name}",
                     embeddings,
+                    args.backend,
                     args.repeats,
                     count_tokens,
                     progress,
@@ -245,6 +253,7 @@ def main() -> None:
     report = {
         **context,
         "repeats": args.repeats,
+        "ours_backend": args.backend,
         "squad": str(args.squad.resolve()),
         "ours": {
             "chunk_size": settings.chunk_size,

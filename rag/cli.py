@@ -80,6 +80,7 @@ def ingest(
     from rag.chain import Chain
     from rag.embeddings import load_embeddings
     from rag.index import reset_index
+    from rag.lexical import LiveBm25, cache_path
 
     settings = _settings()
     chain = Chain(settings)
@@ -87,7 +88,7 @@ def ingest(
         if reset:
             reset_index(settings)
         with _progress() as progress:
-            task = progress.add_task("embedding", total=None)
+            task = progress.add_task("ingesting files", total=None)
             report = run_ingest(
                 paths or [DEFAULT_CORPUS],
                 settings,
@@ -95,6 +96,9 @@ def ingest(
                 load_embeddings(settings),
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
+            # Bring the saved BM25 state up to date now, so `rag serve` only loads it.
+            progress.update(task, description="indexing terms", completed=0, total=None)
+            LiveBm25(chain.index, cache_path(settings)).current()
     except RagError as error:
         _fail(str(error))
     for skipped in report.skipped:

@@ -80,3 +80,13 @@ def test_importing_the_cli_and_chain_loads_no_heavy_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_ingest_leaves_the_bm25_state_saved_for_the_server(corpus: Path) -> None:
+    from rag.lexical import Bm25, cache_path
+    from rag.settings import Settings
+
+    assert runner.invoke(app, ["ingest"]).exit_code == 0
+    saved = Bm25.load(cache_path(Settings()))
+    assert set(saved.files) == {str((corpus / "netflix-generative-ai.txt").resolve())}
+    assert len(saved.ids) > 5
