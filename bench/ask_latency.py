@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from squad_corpus import (
-    BUSY_LOAD,
     REPO,
     copy_seeds,
     load_squad,
@@ -37,6 +36,7 @@ from squad_corpus import (
     run_context,
     seeds_questions,
     squad_questions,
+    warn_if_busy,
     write_squad_corpus,
 )
 
@@ -188,11 +188,7 @@ def main() -> None:
         args.squad = None
 
     context = run_context()
-    if context["load_average_1min"] > BUSY_LOAD:
-        console.print(
-            f"[yellow]load average {context['load_average_1min']}: other processes "
-            "compete for the CPU, figures will be slow and noisy[/]"
-        )
+    warn_if_busy(context["load_average_1min"], console)
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         work = Path(tmp)
         copy_seeds(work / "corpus-seeds")

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from rich.console import Console
-from squad_corpus import BUSY_LOAD, DEFAULT_SQUAD, REPO, markdown_table, run_context
+from squad_corpus import DEFAULT_SQUAD, REPO, markdown_table, run_context, warn_if_busy
 from tokenizers import Tokenizer
 
 from evals.metrics import first_relevant_rank, hit_at
@@ -274,11 +274,7 @@ def main() -> None:
         parser.error(f"no SQuAD file at {args.squad}")
 
     context = run_context()
-    if context["load_average_1min"] > BUSY_LOAD:
-        console.print(
-            f"[yellow]load average {context['load_average_1min']}: other processes "
-            "compete for the CPU, throughput figures will be slow and noisy[/]"
-        )
+    warn_if_busy(context["load_average_1min"], console)
     with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp:
         work = Path(tmp)
         corpus, all_rows = build_squad(args.squad, work / "squad")

@@ -40,7 +40,6 @@ from rich.progress import (
     TaskID,
 )
 from squad_corpus import (
-    BUSY_LOAD,
     DEFAULT_SQUAD,
     REPO,
     copy_seeds,
@@ -48,6 +47,7 @@ from squad_corpus import (
     markdown_table,
     progress_bar,
     run_context,
+    warn_if_busy,
     write_squad_corpus,
 )
 
@@ -219,11 +219,7 @@ def main() -> None:
         parser.error(f"no SQuAD file at {args.squad}")
 
     context = run_context()
-    if context["load_average_1min"] > BUSY_LOAD:
-        console.print(
-            f"[yellow]load average {context['load_average_1min']}: other processes "
-            "compete for the CPU, figures will be slow and noisy[/]"
-        )
+    warn_if_busy(context["load_average_1min"], console)
     settings = Settings(embedding_backend=RECIPE_BACKEND)
     with console.status("loading the embedding models"):
         embeddings = load_embeddings(settings)

@@ -47,7 +47,7 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rich.console import Console
 from rich.progress import Progress
-from squad_corpus import BUSY_LOAD, REPO, markdown_table, progress_bar, run_context
+from squad_corpus import REPO, markdown_table, progress_bar, run_context, warn_if_busy
 
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
@@ -460,10 +460,7 @@ def main() -> None:
         "settings": Settings().model_dump(mode="json", include=REPORTED_SETTINGS),
         "results": [],
     }
-    if report["load_average_1min"] > BUSY_LOAD:
-        console.print(
-            f"[yellow]load average {report['load_average_1min']}: figures will be slow and noisy[/]"
-        )
+    warn_if_busy(report["load_average_1min"], console)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, progress_bar(console) as bar:
         work = Path(tmp)

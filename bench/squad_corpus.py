@@ -89,6 +89,15 @@ def run_context() -> dict[str, Any]:
     }
 
 
+def warn_if_busy(load_average: float, console: Console) -> None:
+    """Say so when another process is busy: timings on 2 cores will be slow and noisy."""
+    if load_average > BUSY_LOAD:
+        console.print(
+            f"[yellow]load average {load_average}: other processes compete for the CPU, "
+            "figures will be slow and noisy[/]"
+        )
+
+
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     """A GitHub Markdown table; columns after the first two are right-aligned."""
     align = ["---" if i < 2 else "---:" for i in range(len(headers))]
