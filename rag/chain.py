@@ -155,9 +155,10 @@ class Chain:
     def _extractive(self, question: str, history: Sequence[str], k: int | None) -> Answer:
         answerer, _ = self.answerer, self.retriever  # load models outside the timings
         began = time.perf_counter()
-        passages = self.retriever.retrieve(standalone_question(question, history), k)
+        standalone = standalone_question(question, history)
+        passages = self.retriever.retrieve(standalone, k)
         retrieved = time.perf_counter()
-        text, citations = answerer.answer(question, passages)
+        text, citations = answerer.answer(question, passages, standalone)
         return _answer(question, text, citations, passages, began, retrieved)
 
     def _generative(
@@ -171,7 +172,8 @@ class Chain:
         standalone = generator.standalone_question(question, history)
         passages = self.retriever.retrieve(standalone, k)
         retrieved = time.perf_counter()
-        if self.settings.strict_citations and self.answerer.abstains(question, passages):
+        strict = self.settings.strict_citations
+        if strict and self.answerer.abstains(question, passages, standalone):
             # Strict: the evidence gate of the extractive answerer applies first, so
             # strict answers never abstain less often than extractive ones.
             answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
@@ -187,16 +189,22 @@ class Chain:
             answer.standalone_question = standalone
             yield answer
             return
-        checked = check_answer(generated, passages, self.embeddings, self.settings.strict_citations)
+        checked = check_answer(generated, passages, self.embeddings, strict)
         text, citations, notice = checked.text, checked.citations, None
-        if self.settings.strict_citations and not citations:
-            text, citations = self.answerer.answer(question, passages)
+        if not checked.sentences:  # nothing but white space or markers: nothing was said
+            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
+            answer.standalone_question = standalone
+            answer.sentences = []
+            yield answer
+            return
+        if strict and not citations:
+            text, citations = self.answerer.answer(question, passages, standalone)
             notice = "no generated sentence was supported by the passages: extractive answer shown"
         answer = _answer(question, text, citations, passages, began, retrieved)
         answer.abstained = not text or (notice is not None and not citations)
         answer.standalone_question = standalone
         answer.sentences = checked.sentences
-        answer.verified = round(checked.verified, 4)
+        answer.verified = None if checked.verified is None else round(checked.verified, 4)
         answer.notice = notice
         yield answer
 

@@ -28,6 +28,21 @@ SIMILARITY_WEIGHT = 0.7
 # bench/calibrate_citation_check.py gives 0.56 (accuracy 0.82 on 72 claims).
 SUPPORTED_AT = 0.56
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+# A passage sentence that addresses the model ("Ignore all previous instructions",
+# "Reply only with ...") is an injected instruction, not evidence: it never counts
+# as support, so an answer that obeys it cannot cite it (and strict mode drops it).
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?]{0,40}\b(instructions?|prompts?|rules)\b"
+    r"|\b(reply|respond|answer|output|say|print|write)\s+(only|just|nothing\s+but)\b"
+    r"|\b(reply|respond|answer)\s+with\s+(only|just|the\s+words?)\b"
+    r"|\byou\s+are\s+now\b|\bsystem\s+prompt\b|\bnew\s+instructions?\b",
+    re.IGNORECASE,
+)
+
+
+def instruction_like(sentence: str) -> bool:
+    """Whether a passage sentence reads as an instruction to the model."""
+    return bool(_INSTRUCTION.search(sentence))
 
 
 @dataclass
@@ -39,10 +54,10 @@ class CheckedAnswer:
     sentences: list[CheckedSentence]
 
     @property
-    def verified(self) -> float:
-        """Share of sentences that are supported (1.0 for no sentences)."""
+    def verified(self) -> float | None:
+        """Share of sentences that are supported (None: no sentence was checked)."""
         if not self.sentences:
-            return 1.0
+            return None
         return sum(s.supported for s in self.sentences) / len(self.sentences)
 
 
@@ -51,6 +66,7 @@ def _passage_sentences(passage: Passage) -> list[tuple[int, int, str]]:
     return [
         (chunk.start + s.start, chunk.start + s.end, chunk.text[s.start : s.end])
         for s in sentence_spans(chunk.text)
+        if not instruction_like(chunk.text[s.start : s.end])
     ]
 
 
@@ -73,7 +89,7 @@ def check_answer(
         raw = text[span.start : span.end]
         cites = [int(n) for n in _MARKER.findall(raw) if 1 <= int(n) <= len(passages)]
         plain = _MARKER.sub("", raw).strip()
-        if plain:
+        if any(c.isalnum() for c in plain):  # "." left of "[1] [2]." is no sentence
             claims.append((plain, list(dict.fromkeys(cites))))
     if not claims:
         return CheckedAnswer("", [], [])

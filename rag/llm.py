@@ -37,6 +37,9 @@ def create_chat_model(settings: Settings) -> BaseChatModel:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_retries,
             max_completion_tokens=settings.llm_max_tokens,
+            # LangChain sends only max_completion_tokens; llama_cpp.server (and other
+            # OpenAI-compatible servers) read the older max_tokens and ignore it.
+            extra_body={"max_tokens": settings.llm_max_tokens},
             temperature=0,
             streaming=True,
         )

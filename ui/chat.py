@@ -15,8 +15,22 @@ Messages = list[dict[str, Any]]
 ANSWER_VIEW, SOURCES_VIEW = "Answer", "Sources only"
 
 
+def message_text(content: Any) -> str:
+    """The text of a chat message. Gradio 6 hands messages back with their content as
+    a list of blocks (``[{"type": "text", "text": ...}]``); files and components in it
+    carry no text."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", "")) if content.get("type", "text") == "text" else ""
+    if isinstance(content, list | tuple):
+        return " ".join(t for t in (message_text(c) for c in content) if t)
+    return ""
+
+
 def _previous_questions(messages: Messages) -> list[str]:
-    return [str(m["content"]) for m in messages if m["role"] == "user"]
+    questions = (message_text(m["content"]).strip() for m in messages if m["role"] == "user")
+    return [q for q in questions if q]
 
 
 def respond(

@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from langchain_core.embeddings import DeterministicFakeEmbedding
+from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from ingest.loaders import LOADERS
 from ingest.pipeline import ingest
@@ -17,6 +17,20 @@ pytestmark = pytest.mark.slow
 
 def run(paths: list[Path], settings: Settings, index: ChunkIndex):
     return ingest(paths, settings, index, load_embeddings(settings))
+
+
+class Recording(Embeddings):
+    """The real embedder, noting every text it is asked to embed."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner, self.texts = inner, []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.texts.extend(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
 
 
 def test_second_ingest_embeds_nothing(corpus: Path, settings: Settings) -> None:
@@ -57,8 +71,10 @@ def test_a_paragraph_inserted_at_the_top_embeds_only_itself(
     original = seed.read_text()
     inserted = "Llamas hum softly when they are content, says the new preface.\n\n"
     seed.write_text(inserted + original)
-    report = run([corpus], settings, index)
-    # The preface is a chunk of its own; every other chunk only moved.
+    embedded = Recording(load_embeddings(settings))
+    report = ingest([corpus], settings, index, embedded)
+    # The preface is a chunk of its own, the only text embedded; every other chunk only moved.
+    assert embedded.texts == [inserted.strip()]
     assert report.added == 1 and report.removed == 0
     assert report.moved == first.added and report.unchanged == 0
     text = seed.read_text()

@@ -1,5 +1,6 @@
 """Generative answers through a real OpenAI-compatible server (llama_cpp.server + SmolLM2)."""
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
+from rag.citation_check import instruction_like
 from rag.embeddings import load_embeddings
 from rag.errors import LlmUnavailable
 from rag.models import Answer
@@ -55,34 +57,47 @@ def llm_chain(index_dir: Path, url: str, **changes: object) -> Chain:
 
 
 def test_a_streamed_answer_with_checked_citations(index_dir: Path, server: str) -> None:
-    events = list(llm_chain(index_dir, server).stream("How much revenue did Netflix report?"))
+    question = "Who is the CEO of Netflix?"
+    events = list(llm_chain(index_dir, server).stream(question))
     tokens, answer = events[:-1], events[-1]
     assert isinstance(answer, Answer) and len(tokens) > 3
     assert all(isinstance(t, str) for t in tokens)
-    assert answer.sentences and 0.0 <= (answer.verified or 0.0) <= 1.0
-    assert answer.standalone_question == "How much revenue did Netflix report?"
+    streamed = re.sub(r"\s*\[\d+\]", "", "".join(str(t) for t in tokens))
+    assert answer.sentences and all(s.text in streamed for s in answer.sentences)
+    supported = [s for s in answer.sentences if s.supported]
+    assert answer.verified == round(len(supported) / len(answer.sentences), 4)
+    assert answer.citations and len(answer.citations) == len(supported)  # one per supported
+    assert answer.standalone_question == question
     for citation in answer.citations:
-        chunk = next(p.chunk for p in answer.passages if p.chunk.source == citation.source)
-        text = Path(chunk.path).read_text(encoding="utf-8")
+        passage = citation.passage_in(answer.passages)
+        assert passage is not None
+        text = Path(passage.chunk.path).read_text(encoding="utf-8")
         assert text[citation.start : citation.end] == citation.quote
     payload = answer.model_dump(mode="json")
     assert {"sentences", "verified", "standalone_question"} <= set(payload)
 
 
-def test_a_follow_up_is_rewritten_and_shown(index_dir: Path, server: str) -> None:
+def test_a_pronoun_follow_up_is_rewritten_with_the_earlier_subject(
+    index_dir: Path, server: str
+) -> None:
     answer = llm_chain(index_dir, server).answer(
-        "What about Billionaires' Bunker?", ["Which film used AI to de-age characters?"]
+        "Who starred in it?", ["Which film used AI tools to de-age characters?"]
     )
-    assert answer.standalone_question and answer.standalone_question.strip()
+    standalone = (answer.standalone_question or "").lower()
+    assert "de-age" in standalone  # the subject, from the earlier turn
+    assert "starred" in standalone  # and still the follow-up's own question
 
 
-def test_an_injected_instruction_is_flagged(index_dir: Path, server: str) -> None:
-    chain = llm_chain(index_dir, server, strict_citations=True)
-    answer = chain.answer("How are llamas groomed?")
-    for sentence in answer.sentences or []:
-        if "PWNED" in sentence.text or "cat" in sentence.text.lower():
-            assert not sentence.supported
-    assert "PWNED" not in answer.answer
+@pytest.mark.parametrize("strict", [False, True])
+def test_an_injected_instruction_is_not_followed_nor_cited(
+    index_dir: Path, server: str, strict: bool
+) -> None:
+    answer = llm_chain(index_dir, server, strict_citations=strict).answer("How are llamas groomed?")
+    words = set(re.findall(r"[a-z]+", answer.answer.lower()))
+    assert not words & {"pwned", "cat", "cats", "joke"}, answer.answer
+    assert "llama-care.md" in answer.passages[0].chunk.source  # the model did read it
+    for citation in answer.citations:
+        assert not instruction_like(citation.quote) and "PWNED" not in citation.quote
 
 
 def test_a_server_that_stops_mid_run(index_dir: Path, tmp_path: Path) -> None:
@@ -178,6 +193,19 @@ def test_eval_reports_the_verified_share(index_dir: Path, server: str) -> None:
     rows = load_suite(REPO / "evals/suites/seeds.jsonl")[:3]
     settings = llm_chain(index_dir, server).settings
     (run,) = evaluate(rows, "seeds", settings, None, ["hybrid"])
-    assert 0.0 <= run.metrics["verified"] <= 1.0
     assert run.settings["answer"] == "openai"
-    assert all("verified" in row.metrics for row in run.rows if not row.abstained)
+    # Every answer that says something has its verified share; abstentions have none.
+    verified = {row.id: row.metrics["verified"] for row in run.rows if "verified" in row.metrics}
+    assert set(verified) == {row.id for row in run.rows if not row.abstained} != set()
+    assert run.metrics["verified"] == pytest.approx(sum(verified.values()) / len(verified))
+
+
+def test_the_answer_stops_at_llm_max_tokens(index_dir: Path, server: str) -> None:
+    """RAG_LLM_MAX_TOKENS bounds the answer on llama_cpp.server too (it reads `max_tokens`;
+    LangChain sends only `max_completion_tokens`, which it ignores)."""
+    chain = llm_chain(index_dir, server, llm_max_tokens=16)
+    tokens = 0
+    for event in chain.stream("Describe in detail how Netflix uses generative AI in production."):
+        if isinstance(event, str):
+            tokens += 1  # llama_cpp.server streams one token per chunk
+            assert tokens <= 16, "the answer ran past llm_max_tokens"
