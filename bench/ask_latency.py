@@ -49,8 +49,9 @@ COLD_QUESTION = "Which film used AI tools to de-age characters?"
 DEFAULT_OUT = REPO / "bench" / "results" / "latency.json"
 # The settings that shape latency; others (API tokens, keys) stay out of the results.
 REPORTED_SETTINGS = {"embedding_model", "embedding_batch_size", "chunk_size", "chunk_overlap",
-                     "retriever", "k", "candidates", "dense_weight", "bm25_weight", "rrf_k",
-                     "max_sentences", "abstain_below", "llm", "strict_citations"}  # fmt: skip
+                     "retriever", "k", "fusion", "candidates", "dense_weight", "bm25_weight",
+                     "rrf_k", "max_sentences", "abstain_below", "llm",
+                     "strict_citations"}  # fmt: skip
 
 console = Console(stderr=True)
 

@@ -11,8 +11,8 @@ as one text file per article, exactly as `rag eval squad` does:
 - query latency: p50 of single ``embed_query`` calls over the first 200 questions;
 - retrieval: the corpus is ingested into a fresh index with that backend, then
   hit@1 and hit@5 over every answerable question for retriever = hybrid, dense
-  and bm25 (a passage is relevant when it contains one of the question's
-  evidence sentences, as in `rag eval`);
+  and bm25 (a passage is relevant when its characters overlap the gold answer
+  span, as in `rag eval`: ``evals.runner.passage_rank``);
 - fusion weights: hybrid hit@5 with ``dense_weight`` 0.5, 0.25 and 0.1 on a
   *tune* split (answerable questions of the first half of the articles) and a
   *test* split (the other half); the weight is chosen on tune, reported on test.
@@ -39,7 +39,8 @@ from rich.console import Console
 from squad_corpus import DEFAULT_SQUAD, REPO, markdown_table, run_context, warn_if_busy
 from tokenizers import Tokenizer
 
-from evals.metrics import first_relevant_rank, hit_at
+from evals.metrics import hit_at
+from evals.runner import passage_rank
 from evals.squad import build_squad
 from evals.suite import SuiteRow
 from ingest.chunker import chunk_document
@@ -155,7 +156,7 @@ def hits(settings: Settings, embeddings: Embeddings, rows: list[SuiteRow]) -> di
     ranks = []
     for row in rows:
         passages = retriever.retrieve(row.question, 5)
-        ranks.append(first_relevant_rank([p.chunk.text for p in passages], row.evidence))
+        ranks.append(passage_rank(row, passages))
     n = len(rows)
     return {
         "hit@1": round(sum(hit_at(r, 1) for r in ranks) / n, 4),

@@ -12,20 +12,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def normalize(text: str) -> str:
     """SQuAD normalisation: lower case, no punctuation or articles, single spaces."""
-    text = text.translate(_QUOTES).lower().translate(_PUNCTUATION)
+    text = text.translate(QUOTES).lower().translate(_PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def _loose(text: str) -> str:
-    """Case-, white-space- and quote-style-insensitive form, punctuation kept."""
-    return " ".join(text.translate(_QUOTES).lower().split())
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:
@@ -53,18 +48,16 @@ def token_f1(prediction: str, golds: Sequence[str]) -> float:
     return max(_f1(prediction, gold) for gold in golds)
 
 
-def contains_any(text: str, snippets: Sequence[str]) -> bool:
-    """Whether ``text`` contains one of ``snippets`` (case, space and quote insensitive)."""
-    haystack = _loose(text)
-    return any(_loose(s) in haystack for s in snippets if s.strip())
-
-
-def first_relevant_rank(passages: Sequence[str], evidence: Sequence[str]) -> int | None:
-    """1-based rank of the first passage containing an evidence snippet, or None."""
-    for rank, passage in enumerate(passages, start=1):
-        if contains_any(passage, evidence):
-            return rank
-    return None
+def answer_recall(prediction: str, golds: Sequence[str]) -> float:
+    """1.0 when a gold answer's normalised tokens occur as a contiguous run of the
+    normalised prediction's tokens (so "2" does not match inside "20")."""
+    predicted = normalize(prediction).split()
+    for gold in golds:
+        expected = normalize(gold).split()
+        n = len(expected)
+        if n and any(predicted[i : i + n] == expected for i in range(len(predicted) - n + 1)):
+            return 1.0
+    return 0.0
 
 
 def hit_at(rank: int | None, k: int) -> float:

@@ -1,17 +1,18 @@
 """Run a suite through the one entry point and score every row."""
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, field_validator
 
 from evals import metrics
+from evals.relevance import citation_relevant, has_gold, passage_relevant
 from evals.suite import SuiteRow
-from ingest.loaders import load
+from evals.validity import citation_valid
 from rag.chain import Chain
 from rag.errors import RagError
 from rag.models import Answer, Citation, Passage
@@ -66,43 +67,41 @@ def dump_runs(runs: Sequence[RunResult]) -> str:
     return json.dumps([json.loads(run.model_dump_json()) for run in runs], indent=1)
 
 
-@lru_cache(maxsize=256)
-def _source_text(path: str) -> str:
-    return load(Path(path), path).text
+def passage_rank(row: SuiteRow, passages: Sequence[Passage]) -> int | None:
+    """1-based rank of the first relevant passage (evals/relevance.py), or None."""
+    for rank, passage in enumerate(passages, start=1):
+        if passage_relevant(row, passage.chunk):
+            return rank
+    return None
 
 
-def _citation_checks(
-    citations: Sequence[Citation], passages: Sequence[Passage], evidence: Sequence[str]
-) -> tuple[int, int]:
-    """(valid quotes, quotes whose passage holds evidence) among ``citations``."""
-    valid = relevant = 0
-    for citation in citations:
-        passage = citation.passage_in(passages)
-        assert passage is not None, "a citation always quotes a retrieved passage"
-        chunk = passage.chunk
-        valid += _source_text(chunk.path)[citation.start : citation.end] == citation.quote
-        relevant += metrics.contains_any(chunk.text, evidence)
-    return valid, relevant
+def _valid(citation: Citation, passages: Sequence[Passage]) -> bool:
+    passage = citation.passage_in(passages)
+    assert passage is not None, "a citation always quotes a retrieved passage"
+    return citation_valid(citation, passage.chunk.path)
 
 
 def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowResult:
     """Every per-question metric of one answered row."""
     prediction = "" if answer.abstained else _MARKER.sub("", answer.answer)
-    rank = metrics.first_relevant_rank([p.chunk.text for p in ranked], row.evidence)
-    valid, relevant = _citation_checks(answer.citations, answer.passages, row.evidence)
+    first = "" if answer.abstained else _MARKER.split(answer.answer, maxsplit=1)[0]
+    rank = passage_rank(row, ranked)
     values = {
-        "exact_match": metrics.exact_match(prediction, row.answers),
-        "f1": metrics.token_f1(prediction, row.answers),
         "citations": float(len(answer.citations)),
-        "valid_citations": float(valid),
-        "relevant_citations": float(relevant),
+        "valid_citations": float(sum(_valid(c, answer.passages) for c in answer.citations)),
     }
+    if not row.answerable or row.answers:  # PubMedQA rows have no short answer to match
+        values["exact_match"] = metrics.exact_match(prediction, row.answers)
+        values["f1"] = metrics.token_f1(prediction, row.answers)
     if answer.verified is not None:
         values["verified"] = answer.verified
-    if row.answerable:
-        values["answer_recall"] = float(metrics.contains_any(prediction, row.answers))
+    if row.answerable and row.answers:
+        values["answer_recall"] = metrics.answer_recall(prediction, row.answers)
+        values["answer_recall_first"] = metrics.answer_recall(first, row.answers)
+    if has_gold(row):
+        relevant = sum(citation_relevant(row, c, answer.passages) for c in answer.citations)
+        values["relevant_citations"] = float(relevant)
         values["cites_relevant"] = float(relevant > 0)
-    if row.answerable and row.evidence:
         values |= {f"hit@{k}": metrics.hit_at(rank, k) for k in (1, 3, 5, 10)}
         values["mrr@10"] = metrics.reciprocal_rank(rank, RETRIEVAL_DEPTH)
     return RowResult(
@@ -119,25 +118,28 @@ def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowRe
 
 
 def _mean(rows: Sequence[RowResult], name: str) -> float:
-    values = [r.metrics[name] for r in rows if name in r.metrics]
+    """Mean over the rows ``name`` applies to (missing or NaN: does not apply)."""
+    values = [r.metrics[name] for r in rows if not math.isnan(r.metrics.get(name, math.nan))]
     return sum(values) / len(values) if values else float("nan")
 
 
 def aggregate(rows: Sequence[RowResult]) -> dict[str, float]:
     """Suite-level metrics (means over the rows each applies to; see evals/README.md)."""
+    judged = [r for r in rows if "relevant_citations" in r.metrics]
     answerable = [r for r in rows if r.answerable]
     total = sum(r.metrics["citations"] for r in rows)
-    cited_answerable = sum(r.metrics["citations"] for r in answerable)
+    cited_judged = sum(r.metrics["citations"] for r in judged)
     result = {name: _mean(rows, name) for name in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10")}
     result |= {
         "answer_recall": _mean(rows, "answer_recall"),
+        "answer_recall_first": _mean(rows, "answer_recall_first"),
         "exact_match": _mean(rows, "exact_match"),
         "f1": _mean(rows, "f1"),
         "exact_match_answerable": _mean(answerable, "exact_match"),
         "f1_answerable": _mean(answerable, "f1"),
         "citation_precision": (
-            sum(r.metrics["relevant_citations"] for r in answerable) / cited_answerable
-            if cited_answerable
+            sum(r.metrics["relevant_citations"] for r in judged) / cited_judged
+            if cited_judged
             else float("nan")
         ),
         "citation_validity": (

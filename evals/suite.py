@@ -7,7 +7,19 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError, model_validator
 
+from evals.splits import Split, split_of
 from rag.errors import RagError
+
+
+class EvidenceSpan(BaseModel):
+    """Characters ``[start, end)`` of the loaded text of file ``source``.
+
+    ``source`` is the file's path relative to the corpus folder, as in ``SuiteRow.source``.
+    """
+
+    source: str
+    start: int
+    end: int
 
 
 class SuiteRow(BaseModel):
@@ -19,11 +31,19 @@ class SuiteRow(BaseModel):
     answerable: bool = True
     evidence: list[str] = []
     source: str | None = None
+    evidence_spans: list[EvidenceSpan] = []
+    """The evidence as character spans (SQuAD, PubMedQA); else located from ``evidence``."""
+    answer_spans: list[EvidenceSpan] = []
+    """The gold answers' spans, inside ``evidence_spans``."""
+    split: Split | None = None
+    """``tune`` or ``test``; by default from the hash of ``id`` (evals/splits.py)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "SuiteRow":
-        if self.answerable and not (self.answers or self.evidence):
-            raise ValueError("an answerable row needs answers or evidence")
+        if self.split is None:
+            self.split = split_of(self.id)
+        if self.answerable and not (self.answers or self.evidence or self.evidence_spans):
+            raise ValueError("an answerable row needs answers, evidence or evidence_spans")
         if not self.answerable and self.answers:
             raise ValueError("an unanswerable row must have no answers")
         return self
@@ -51,6 +71,11 @@ def load_suite(path: Path) -> list[SuiteRow]:
     if len({row.id for row in rows}) != len(rows):
         raise RagError(f"{path}: ids are not unique")
     return rows
+
+
+def in_split(rows: Sequence[SuiteRow], split: str) -> list[SuiteRow]:
+    """The rows of ``split`` (``tune``, ``test``, or ``all``)."""
+    return [row for row in rows if split in ("all", row.split)]
 
 
 def sample(rows: Sequence[SuiteRow], limit: int | None, seed: int) -> list[SuiteRow]:

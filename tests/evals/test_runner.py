@@ -1,9 +1,13 @@
 """Row scoring and aggregation on hand-made answers."""
 
+import json
+import math
+from pathlib import Path
+
 import pytest
 
-from evals.runner import aggregate, score_row
-from evals.suite import SuiteRow
+from evals.runner import RunResult, aggregate, dump_runs, score_row
+from evals.suite import EvidenceSpan, SuiteRow
 from rag.models import Answer, Chunk, Citation, Passage, Timings
 from tests.conftest import SEED_FILE, SEEDS
 
@@ -82,3 +86,81 @@ def test_abstentions_on_answerable_and_unanswerable_rows() -> None:
     assert totals["abstention_f1"] == pytest.approx(2 / 3)
     assert totals["exact_match"] == 0.5
     assert totals["latency_p50_ms"] == 10.0
+
+
+def test_first_sentence_recall_and_the_whole_answer() -> None:
+    # The first sentence (before "[1]") is the opening quote, without the answer;
+    # the whole answer holds "Happy Gilmore 2" as a token run in its second sentence.
+    opening = TEXT.index("Netflix")
+    first = Citation(
+        n=1,
+        source="seeds/x.txt",
+        section="s",
+        start=opening,
+        end=opening + 7,
+        quote="Netflix",
+        score=0.9,
+    )
+    second = Citation(
+        n=2,
+        source="seeds/x.txt",
+        section="s",
+        start=START,
+        end=START + len(QUOTE),
+        quote=QUOTE,
+        score=0.8,
+    )
+    both = passage(0, len(TEXT))
+    result = score_row(ROW, answer([first, second], [both]), [both])
+    assert result.metrics["answer_recall"] == 1.0
+    assert result.metrics["answer_recall_first"] == 0.0
+    # only the second quote overlaps the evidence: precision 1/2 for this row
+    assert result.metrics["relevant_citations"] == 1.0
+    assert aggregate([result])["citation_precision"] == 0.5
+
+
+def test_a_row_with_only_an_evidence_span(tmp_path: Path) -> None:
+    """A PubMedQA-style row: the whole abstract is the evidence, no short answers."""
+    abstract = tmp_path / "abstract-1.txt"
+    abstract.write_text("Aspirin lowered the risk. Results were significant.\n")
+    row = SuiteRow(
+        id="p",
+        question="Does aspirin lower the risk?",
+        evidence_spans=[EvidenceSpan(source="abstract-1.txt", start=0, end=52)],
+    )
+    chunk = Chunk(
+        id="c",
+        text="Aspirin lowered the risk.",
+        source="abstract-1.txt",
+        path=str(abstract),
+        title="t",
+        section="",
+        start=0,
+        end=25,
+    )
+    quote = Citation(
+        n=1, source="abstract-1.txt", section="", start=0, end=25, quote=chunk.text, score=1
+    )
+    passages = [Passage(chunk=chunk, score=1.0)]
+    result = score_row(row, answer([quote], passages), passages)
+    assert result.first_relevant_rank == 1 and result.metrics["cites_relevant"] == 1.0
+    assert result.metrics["valid_citations"] == 1.0
+    assert not {"answer_recall", "exact_match", "f1"} & set(result.metrics)
+
+
+def _strict(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def test_no_sentences_is_not_verified_and_json_has_no_nan() -> None:
+    unverified = score_row(ROW, answer([], []).model_copy(update={"verified": None}), [])
+    assert "verified" not in unverified.metrics
+    checked = score_row(ROW, answer([], []).model_copy(update={"verified": 0.5}), [])
+    totals = aggregate([unverified, checked])
+    assert totals["verified"] == 0.5  # the unverified row is skipped, not counted as 1
+    assert math.isnan(aggregate([unverified])["verified"])
+    run = RunResult(
+        name="n", suite="s", settings={}, metrics=aggregate([unverified]), rows=[unverified]
+    )
+    parsed = json.loads(dump_runs([run]), parse_constant=_strict)
+    assert parsed[0]["metrics"]["verified"] is None
