@@ -6,8 +6,8 @@ loaded and warmed beforehand:
 
 - ours: ``ingest.pipeline.ingest`` (structure-aware chunks of ``chunk_size``
   characters, stable ids), then a second, incremental run that should embed nothing;
-- LangChain: read the files, ``RecursiveCharacterTextSplitter(1000, 200)``,
-  ``Chroma.from_documents``.
+- LangChain: the recipe of evals/recipe.py (files read by ``ingest.loaders.load``,
+  ``RecursiveCharacterTextSplitter(1000, 200)``), then ``Chroma.from_documents``.
 
 Tokens are counted with the embedder's tokenizer (special tokens included),
 each chunk capped at the model's ``max_seq_length`` because the model truncates
@@ -31,9 +31,7 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_text_splitters import RecursiveCharacterTextSplitter
 from rich.console import Console
 from rich.progress import (
     Progress,
@@ -51,7 +49,8 @@ from squad_corpus import (
     write_squad_corpus,
 )
 
-from ingest.pipeline import ingest
+from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_COLLECTION, recipe_chunks
+from ingest.pipeline import discover, ingest
 from rag.embeddings import load_embeddings
 from rag.index import open_index
 from rag.settings import Settings
@@ -59,9 +58,6 @@ from rag.settings import Settings
 # The recipe embeds with sentence-transformers on torch, as the tutorials do; ours
 # uses the backend given by --backend (torch by default: the same embedder).
 RECIPE_BACKEND = "torch"
-LANGCHAIN_CHUNK_SIZE = 1000
-LANGCHAIN_CHUNK_OVERLAP = 200
-LANGCHAIN_COLLECTION = "langchain_bench"
 DEFAULT_OUT = REPO / "bench" / "results" / "ingest.json"
 
 console = Console(stderr=True)
@@ -111,21 +107,14 @@ def run_ours(
 
 
 def run_langchain(corpus: Path, persist_dir: Path, embeddings: Embeddings) -> dict[str, Any]:
-    """The plain LangChain recipe: read, split recursively, ``Chroma.from_documents``."""
+    """The plain LangChain recipe (evals/recipe.py): load, split, ``Chroma.from_documents``."""
     client = chromadb.PersistentClient(
         path=str(persist_dir), settings=ChromaSettings(anonymized_telemetry=False)
     )
     began = time.perf_counter()
-    files = sorted(p for p in corpus.rglob("*") if p.is_file())
-    documents = [
-        Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": str(p)})
-        for p in files
-    ]
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=LANGCHAIN_CHUNK_SIZE, chunk_overlap=LANGCHAIN_CHUNK_OVERLAP
-    )
-    chunks = splitter.split_documents(documents)
-    Chroma.from_documents(chunks, embeddings, collection_name=LANGCHAIN_COLLECTION, client=client)
+    files, _, _ = discover([corpus])
+    chunks = recipe_chunks(corpus)
+    Chroma.from_documents(chunks, embeddings, collection_name=RECIPE_COLLECTION, client=client)
     seconds = time.perf_counter() - began
     return {"files": len(files), "texts": [c.page_content for c in chunks], "seconds": seconds}
 
@@ -256,7 +245,7 @@ def main() -> None:
             "chunk_overlap": settings.chunk_overlap,
             "embedding_batch_size": settings.embedding_batch_size,
         },
-        "langchain": {"chunk_size": LANGCHAIN_CHUNK_SIZE, "chunk_overlap": LANGCHAIN_CHUNK_OVERLAP},
+        "langchain": {"chunk_size": RECIPE_CHUNK_SIZE, "chunk_overlap": RECIPE_CHUNK_OVERLAP},
         "max_seq_length": int(embeddings._client.max_seq_length),  # type: ignore[attr-defined]
         "corpora": results,
     }

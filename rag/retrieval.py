@@ -1,8 +1,10 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by weighted RRF.
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused.
 
-Reciprocal rank fusion needs no score normalisation, which matters here
-because cosine similarities and BM25 scores live on unrelated scales. The
-weights are settings so they can be tuned per corpus by `rag eval`.
+Two fusions (``settings.fusion``): weighted reciprocal rank fusion, which needs
+no score normalisation, and convex fusion of min-max normalised scores, which
+keeps how far ahead a side's best candidate is (a confident BM25 hit on a rare
+term outweighs a flat dense ranking). Weights and method are settings, chosen
+on the tune splits of every public set by `rag eval tune` (evals/tune_retrieval.py).
 """
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -36,6 +38,33 @@ def fuse(
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+def fuse_scores(
+    rankings: list[tuple[list[tuple[str, float]], float]],
+) -> list[tuple[str, float]]:
+    """Convex fusion: the weighted sum of each list's min-max normalised scores.
+
+    Args:
+        rankings: each a list of (chunk id, score), higher better, with its weight;
+            weights are divided by their sum.
+
+    Returns:
+        Chunk ids by fused score, best first. In each list the best score becomes 1
+        and the worst 0 (all 1 when they are equal); a chunk missing from a list
+        gets 0 there, as if it ranked last. Ties keep first-seen order.
+    """
+    total = sum(weight for _, weight in rankings) or 1.0
+    fused: dict[str, float] = {}
+    for ranking, weight in rankings:
+        if not ranking:
+            continue
+        scores = [score for _, score in ranking]
+        low, high = min(scores), max(scores)
+        for chunk_id, score in ranking:
+            share = (score - low) / (high - low) if high > low else 1.0
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / total * share
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
 class HybridRetriever(BaseRetriever):
     """Dense, BM25 or both fused; a LangChain retriever returning ``Passage`` objects."""
 
@@ -63,10 +92,11 @@ class HybridRetriever(BaseRetriever):
         bm25_scores = dict(lexical)
         dense_ids = [(chunk.id, score) for chunk, score in dense]
         if mode == "hybrid":
-            ranked = fuse(
-                [(dense_ids, self.settings.dense_weight), (lexical, self.settings.bm25_weight)],
-                self.settings.rrf_k,
-            )[:k]
+            sides = [(dense_ids, self.settings.dense_weight), (lexical, self.settings.bm25_weight)]
+            if self.settings.fusion == "convex":
+                ranked = fuse_scores(sides)[:k]
+            else:
+                ranked = fuse(sides, self.settings.rrf_k)[:k]
         else:
             ranked = (dense_ids or lexical)[:k]
         known = {chunk.id: chunk for chunk, _ in dense}

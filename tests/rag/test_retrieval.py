@@ -7,7 +7,7 @@ import pytest
 from ingest.pipeline import ingest
 from rag.chain import Chain
 from rag.embeddings import load_embeddings
-from rag.retrieval import fuse
+from rag.retrieval import fuse, fuse_scores
 from rag.settings import Settings
 
 
@@ -21,6 +21,32 @@ def test_weighted_rrf_by_hand() -> None:
         ("c", 0.667),
         ("a", 0.5),
     ]
+
+
+def test_convex_fusion_by_hand() -> None:
+    dense = [("a", 0.9), ("b", 0.7), ("c", 0.5)]
+    lexical = [("c", 12.0), ("d", 8.0), ("a", 4.0)]
+    # min-max: dense a=1, b=0.5, c=0; bm25 c=1, d=0.5, a=0 (b and d missing: 0).
+    # weights 3 and 2 are 0.6 and 0.4: a=0.6, b=0.3, c=0.4, d=0.2
+    fused = fuse_scores([(dense, 3.0), (lexical, 2.0)])
+    assert [(x, round(score, 3)) for x, score in fused] == [
+        ("a", 0.6),
+        ("c", 0.4),
+        ("b", 0.3),
+        ("d", 0.2),
+    ]
+    # One candidate, or equal scores, normalise to 1; an empty side adds nothing.
+    assert fuse_scores([([("a", 2.0)], 1.0), ([], 1.0)]) == [("a", 0.5)]
+    assert fuse_scores([([("a", 1.0), ("b", 1.0)], 1.0)]) == [("a", 1.0), ("b", 1.0)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fusion", ["rrf", "convex"])
+def test_both_fusions_find_the_revenue_passage(seeded_chain: Chain, fusion: str) -> None:
+    settings = seeded_chain.settings.model_copy(update={"fusion": fusion})
+    passages = Chain(settings).retriever.retrieve("How much revenue did Netflix report?", k=3)
+    assert "$11.5 billion" in passages[0].chunk.text
+    assert passages[0].score >= passages[1].score >= passages[2].score
 
 
 @pytest.mark.slow

@@ -1,0 +1,147 @@
+"""Retrieval across domains: fusion chosen on the tune splits, reported on the test splits.
+
+For the seeds suite, SQuAD 2.0 half-dev and PubMedQA PQA-L (each corpus in its
+cached index, as `rag eval` builds it):
+
+1. tune: ``evals.tune_retrieval.tune_fusion`` on the tune split of every set
+   (each side's top 100 collected once, every fusion variant ranked in memory);
+2. test: hit@1, hit@5 and mrr@10 on the test split of every set for our hybrid
+   with the chosen values, BM25 alone, dense alone, the LangChain recipe and
+   txtai's hybrid (both on the recipe's chunks), each through its real
+   retriever asked for 10 passages, all under one relevance rule
+   (``evals.runner.passage_rank``: the passage overlaps the gold span).
+
+    python bench/retrieval_domains.py --squad ../shared/data/squad-v2-dev-half.json \\
+        --pubmedqa ../shared/data/pubmedqa-pqal.json
+"""
+
+import rag  # noqa: F401  (offline environment before any library loads)
+
+# isort: split
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from squad_corpus import REPO, markdown_table, run_context, warn_if_busy
+
+from evals.corpus import corpus_settings, ingest_corpus
+from evals.evaluate import load_rows
+from evals.recipe import LangChainRecipe
+from evals.relevance import has_gold
+from evals.runner import passage_rank
+from evals.suite import SuiteRow
+from evals.tune_retrieval import RULE, tune_fusion
+from rag.chain import Chain
+from rag.models import Passage
+from rag.settings import Settings
+
+DEFAULT_OUT = REPO / "bench" / "results" / "retrieval_domains.json"
+SEEDS_SUITE, SEEDS_CORPUS = REPO / "evals/suites/seeds.jsonl", REPO / "seeds"
+DEPTH = 10
+CONFIGURATIONS = ["hybrid", "bm25", "dense", "langchain", "txtai"]
+
+console = Console(stderr=True)
+
+
+def load_set(suite: str, dataset: Path | None, corpus: Path | None, split: str) -> Any:
+    """(rows of ``split``, corpus folder, settings of its cached index), ingested."""
+    base = Settings()
+    _, rows, folder = load_rows(suite, dataset, corpus, None, 0, base, split)
+    assert folder is not None
+    settings = corpus_settings(folder, base)
+    ingest_corpus(folder, settings)
+    return rows, folder, settings
+
+
+def retriever_of(name: str, folder: Path, settings: Settings, fusion: dict[str, Any]) -> Chain:
+    """A chain whose ``ranked`` is configuration ``name``'s retrieval."""
+    if name == "langchain":
+        return Chain(settings, retriever=LangChainRecipe(folder, settings))
+    if name == "txtai":
+        from evals.txtai_baseline import TxtaiHybrid
+
+        return Chain(settings, retriever=TxtaiHybrid(folder, settings))
+    return Chain(settings.model_copy(update={**fusion, "retriever": name}))
+
+
+def score(rows: Sequence[SuiteRow], chain: Chain) -> dict[str, float]:
+    """hit@1, hit@5, mrr@10 over the rows with gold, and seconds per question."""
+    ranks = []
+    began = time.perf_counter()
+    for row in rows:
+        passages: list[Passage] = chain.ranked(row.question, DEPTH)
+        ranks.append(passage_rank(row, passages[:DEPTH]))
+    seconds = time.perf_counter() - began
+    n = len(ranks) or 1
+    return {
+        "questions": len(ranks),
+        "hit@1": sum(r == 1 for r in ranks) / n,
+        "hit@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "mrr@10": sum(1 / r for r in ranks if r is not None) / n,
+        "ms_per_question": 1000 * seconds / n,
+    }
+
+
+def main() -> None:
+    """Tune on the tune splits, measure every configuration on the test splits."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 JSON file")
+    parser.add_argument("--pubmedqa", type=Path, required=True, help="PubMedQA JSON file")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON")
+    parser.add_argument("--configurations", nargs="+", default=CONFIGURATIONS)
+    args = parser.parse_args()
+    context = run_context()
+    warn_if_busy(context["load_average_1min"], console)
+
+    specs = {
+        "seeds": (str(SEEDS_SUITE), None, SEEDS_CORPUS),
+        "squad": ("squad", args.squad, None),
+        "pubmedqa": ("pubmedqa", args.pubmedqa, None),
+    }
+    tune_sets = []
+    for name, (suite, dataset, corpus) in specs.items():
+        with console.status(f"{name}: tune split, index"):
+            rows, _, settings = load_set(suite, dataset, corpus, "tune")
+        tune_sets.append((name, [r for r in rows if has_gold(r)], settings))
+    with console.status("tuning the fusion on the tune splits"):
+        fusion, table = tune_fusion(tune_sets)
+    console.print(f"chosen: {fusion}")
+
+    test: dict[str, dict[str, Any]] = {}
+    for name, (suite, dataset, corpus) in specs.items():
+        rows, folder, settings = load_set(suite, dataset, corpus, "test")
+        rows = [r for r in rows if has_gold(r)]
+        test[name] = {}
+        for configuration in args.configurations:
+            with console.status(f"{name}: test split, {configuration}"):
+                chain = retriever_of(configuration, folder, settings, fusion)
+                chain.ranked("warm up", DEPTH)  # index building and model loading not timed
+                test[name][configuration] = score(rows, chain)
+            console.print(f"{name} {configuration}: {test[name][configuration]}")
+
+    report = {
+        **context,
+        "command": "python bench/retrieval_domains.py --squad SQUAD --pubmedqa PUBMEDQA",
+        "rule": RULE,
+        "chosen": fusion,
+        "tune": table,
+        "test": test,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    rows_out = [
+        [name, configuration, str(m["questions"])]
+        + [f"{m[k]:.3f}" for k in ("hit@1", "hit@5", "mrr@10")]
+        for name, by in test.items()
+        for configuration, m in by.items()
+    ]
+    print(markdown_table(["set", "retriever", "questions", "hit@1", "hit@5", "mrr@10"], rows_out))
+    console.print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

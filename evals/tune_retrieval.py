@@ -1,0 +1,189 @@
+"""Fusion chosen on the tune splits of every public set, evaluated in memory.
+
+Each side's top ``DEPTH`` (ids and scores) is collected once per question, with
+which of those chunks are relevant (evals/relevance.py); every fusion variant is
+then a re-ranking of those lists, so dozens of variants cost seconds. The lists
+are prefixes of what ``HybridRetriever`` asks each side for, so a variant ranks
+exactly as the retriever would with the same settings.
+
+The rule: among the variants whose hybrid hit@5 is at least the better of BM25
+and dense minus ``TOLERANCE`` on every set, the best mean hit@5 over the sets
+(then mean hit@1, then mean mrr@10).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evals.relevance import has_gold, passage_relevant
+from evals.suite import SuiteRow
+from rag.embeddings import load_embeddings
+from rag.index import open_index
+from rag.lexical import LiveBm25, cache_path
+from rag.retrieval import fuse, fuse_scores
+from rag.settings import Settings
+
+DEPTH = 100
+TOLERANCE = 0.01
+RULE = (
+    "best mean hit@5 (then hit@1, mrr@10) over the sets among the fusions whose hit@5 is "
+    f"at least max(bm25, dense) - {TOLERANCE} on every set (if none: among all fusions); "
+    "re-ranking variants are measured for comparison only"
+)
+RANKS = 10
+Ranking = list[tuple[str, float]]
+
+
+@dataclass
+class Lists:
+    """One question's candidates from each side, and the relevant ones among them."""
+
+    dense: Ranking
+    bm25: Ranking
+    relevant: frozenset[str]
+
+
+def collect(rows: Sequence[SuiteRow], settings: Settings, depth: int = DEPTH) -> list[Lists]:
+    """Both sides' top ``depth`` for every row with gold, from ``settings``' index."""
+    index = open_index(settings)
+    embeddings = load_embeddings(settings)
+    bm25 = LiveBm25(index, cache_path(settings)).current()
+    collected = []
+    for row in rows:
+        if not has_gold(row):
+            continue
+        dense = index.search(embeddings.embed_query(row.question), depth)
+        lexical = bm25.search(row.question, depth)
+        chunks = {chunk.id: chunk for chunk, _ in dense}
+        chunks |= {c.id: c for c in index.get([i for i, _ in lexical if i not in chunks])}
+        relevant = frozenset(i for i, chunk in chunks.items() if passage_relevant(row, chunk))
+        collected.append(Lists([(c.id, s) for c, s in dense], lexical, relevant))
+    return collected
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A way to rank: one side alone, or both fused, with its settings values."""
+
+    name: str
+    values: dict[str, Any]
+    rank: Callable[[Lists], list[str]]
+
+
+def _side(name: str) -> Variant:
+    return Variant(name, {"retriever": name}, lambda lists: [i for i, _ in getattr(lists, name)])
+
+
+def rrf(dense_weight: float, candidates: int, rrf_k: int = 60) -> Variant:
+    """Weighted RRF of each side's first ``candidates`` (BM25 weight 1)."""
+
+    def rank(lists: Lists) -> list[str]:
+        sides = [(lists.dense[:candidates], dense_weight), (lists.bm25[:candidates], 1.0)]
+        return [i for i, _ in fuse(sides, rrf_k)]
+
+    values = {"fusion": "rrf", "dense_weight": dense_weight, "bm25_weight": 1.0}
+    values |= {"rrf_k": rrf_k, "candidates": candidates}
+    return Variant(f"rrf dense={dense_weight} k={rrf_k} c={candidates}", values, rank)
+
+
+def convex(dense_weight: float, candidates: int) -> Variant:
+    """Convex fusion of min-max normalised scores (weights ``dense_weight``, 1 - it)."""
+    bm25_weight = round(1 - dense_weight, 2)
+
+    def rank(lists: Lists) -> list[str]:
+        sides = [(lists.dense[:candidates], dense_weight), (lists.bm25[:candidates], bm25_weight)]
+        return [i for i, _ in fuse_scores(sides)]
+
+    values = {"fusion": "convex", "dense_weight": dense_weight, "bm25_weight": bm25_weight}
+    values |= {"candidates": candidates}
+    return Variant(f"convex dense={dense_weight} c={candidates}", values, rank)
+
+
+def rerank(dense_weight: float, candidates: int) -> Variant:
+    """BM25's first ``candidates`` only, re-ordered by convex fusion with the dense
+    scores (a candidate outside the dense top ``DEPTH`` counts as the worst)."""
+
+    def rank(lists: Lists) -> list[str]:
+        pool = lists.bm25[:candidates]
+        keep = {i for i, _ in pool}
+        dense = [(i, s) for i, s in lists.dense if i in keep]
+        sides = [(dense, dense_weight), (pool, round(1 - dense_weight, 2))]
+        return [i for i, _ in fuse_scores(sides)]
+
+    return Variant(f"rerank bm25 dense={dense_weight} c={candidates}", {}, rank)
+
+
+def variants() -> list[Variant]:
+    """Every candidate measured: both sides alone, RRF, convex and re-ranking grids."""
+    found = [_side("bm25"), _side("dense")]
+    for candidates in (20, 40, 100):
+        found += [rrf(w, candidates) for w in (0.25, 0.5, 0.75, 1.0)]
+        found += [rrf(w, candidates, 10) for w in (0.5, 1.0)]
+        found += [convex(w / 10, candidates) for w in range(1, 10)]
+        found += [rerank(w / 10, candidates) for w in (3, 5, 7)]
+    return found
+
+
+def measure(variant: Variant, collected: Sequence[Lists]) -> dict[str, float]:
+    """hit@1, hit@5 and mrr@10 of ``variant`` over the rows."""
+    hits1 = hits5 = reciprocal = 0.0
+    for lists in collected:
+        ranked = variant.rank(lists)[:RANKS]
+        rank = next((r for r, i in enumerate(ranked, 1) if i in lists.relevant), None)
+        if rank is not None:
+            hits1 += rank == 1
+            hits5 += rank <= 5
+            reciprocal += 1 / rank
+    n = len(collected) or 1
+    return {"hit@1": hits1 / n, "hit@5": hits5 / n, "mrr@10": reciprocal / n}
+
+
+def _key(entry: dict[str, Any], names: Sequence[str]) -> tuple[float, ...]:
+    return tuple(
+        sum(entry[f"{name}_{metric}"] for name in names) / len(names)
+        for metric in ("hit@5", "hit@1", "mrr@10")
+    )
+
+
+def choose(
+    table: list[dict[str, Any]], names: Sequence[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The chosen entry by the rule of this module; each entry marked ``allowed``."""
+    parts = {entry["variant"]: entry for entry in table if entry["variant"] in ("bm25", "dense")}
+    floor = {n: max(p[f"{n}_hit@5"] for p in parts.values()) - TOLERANCE for n in names}
+    for entry in table:
+        entry["allowed"] = entry["variant"] not in parts and all(
+            entry[f"{n}_hit@5"] >= floor[n] - 1e-9 for n in names
+        )
+        entry["mean_hit@5"], entry["mean_hit@1"], entry["mean_mrr@10"] = _key(entry, names)
+    settable = [e for e in table if e["variant"] not in parts and e["values"]]
+    pool = [e for e in settable if e["allowed"]] or settable
+    chosen = max(pool, key=lambda e: _key(e, names))
+    for entry in table:
+        entry["chosen"] = entry is chosen
+    return chosen, table
+
+
+def tune_fusion(
+    sets: Sequence[tuple[str, Sequence[SuiteRow], Settings]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Choose the fusion on tune-split rows.
+
+    Args:
+        sets: (name, tune-split rows, settings of that corpus's cached index) each.
+
+    Returns:
+        (the chosen values, by ``Settings`` field name; the table of every variant
+        with its per-set hit@1 / hit@5 / mrr@10, means, whether ``RULE`` allowed
+        it, and which one it chose).
+    """
+    collected = {name: collect(rows, settings) for name, rows, settings in sets}
+    table = []
+    for variant in variants():
+        entry: dict[str, Any] = {"variant": variant.name, "values": variant.values}
+        for name, lists in collected.items():
+            entry |= {f"{name}_{m}": v for m, v in measure(variant, lists).items()}
+        table.append(entry)
+    chosen, table = choose(table, list(collected))
+    values = dict(chosen["values"])
+    return values, [{k: v for k, v in e.items() if k != "values"} for e in table]
