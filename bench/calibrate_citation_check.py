@@ -12,8 +12,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from evals import metrics
 from evals.corpus import corpus_settings, ingest_corpus
+from evals.relevance import passage_relevant
 from evals.suite import load_suite
 from rag.chain import Chain
 from rag.citation_check import check_answer
@@ -36,8 +36,8 @@ def main() -> None:
         supported, unsupported = [], []
         for row in rows:
             claim = f"{row.question.rstrip('?')}: {row.answers[0]}."
-            good = [c for c in chunks if metrics.contains_any(c.text, row.evidence)]
-            bad = [c for c in chunks if not metrics.contains_any(c.text, row.evidence)]
+            good = [c for c in chunks if passage_relevant(row, c)]
+            bad = [c for c in chunks if not passage_relevant(row, c)]
             for chunk, scores in ((good[0], supported), (rng.choice(bad), unsupported)):
                 checked = check_answer(claim, [Passage(chunk=chunk, score=1.0)], embeddings, False)
                 scores.append(checked.sentences[0].support)

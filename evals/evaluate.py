@@ -4,15 +4,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from evals.corpus import corpus_settings, ingest_corpus
-from evals.recipe import LangChainRecipe
+from evals.pubmedqa import build_pubmedqa
+from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_K, LangChainRecipe
 from evals.runner import RunResult, run_suite
 from evals.squad import build_squad
-from evals.suite import SuiteRow, load_suite, sample
+from evals.suite import SuiteRow, in_split, load_suite, sample
 from rag.chain import Chain
 from rag.errors import RagError
 from rag.settings import Settings
 
-BASELINES = ["hybrid", "bm25", "dense", "langchain"]
+BASELINES = ["hybrid", "bm25", "dense", "langchain", "txtai"]
 RowCallback = Callable[[str, int], Callable[[], None]]
 """Given a run's name and row count, returns what to call after each row."""
 
@@ -24,18 +25,24 @@ def load_rows(
     limit: int | None,
     seed: int,
     settings: Settings,
+    split: str = "all",
 ) -> tuple[str, list[SuiteRow], Path | None]:
-    """The suite's name, its (sampled) rows and the corpus to index for it.
+    """The suite's name, its rows of ``split`` (sampled) and the corpus to index for it.
 
-    ``suite`` is a JSONL file, or ``squad`` with ``squad_file`` the official JSON
-    (its articles become the corpus).
+    ``suite`` is a JSONL file, or ``squad`` / ``pubmedqa`` with ``squad_file`` the
+    official JSON (its articles / abstracts become the corpus).
     """
-    if suite == "squad":
+    if suite in ("squad", "pubmedqa"):
         if squad_file is None:
-            raise RagError("usage: rag eval squad PATH-TO-SQUAD.json")
-        corpus, rows = build_squad(squad_file, settings.data_dir / "eval-cache")
-        return f"SQuAD 2.0 {squad_file.name}", sample(rows, limit, seed), corpus
-    return Path(suite).name, sample(load_suite(Path(suite)), limit, seed), corpus
+            raise RagError(f"usage: rag eval {suite} PATH-TO-THE.json")
+        build = build_squad if suite == "squad" else build_pubmedqa
+        corpus, rows = build(squad_file, settings.data_dir / "eval-cache")
+        name = f"{'SQuAD 2.0' if suite == 'squad' else 'PubMedQA'} {squad_file.name}"
+    else:
+        name, rows = Path(suite).name, load_suite(Path(suite))
+    if split != "all":
+        name = f"{name} ({split} split)"
+    return name, sample(in_split(rows, split), limit, seed), corpus
 
 
 def _chain(name: str, settings: Settings, corpus: Path | None) -> Chain:
@@ -43,6 +50,12 @@ def _chain(name: str, settings: Settings, corpus: Path | None) -> Chain:
         if corpus is None:
             raise RagError("the LangChain baseline needs --corpus: it indexes the files itself")
         return Chain(settings, retriever=LangChainRecipe(corpus, settings))
+    if name == "txtai":
+        if corpus is None:
+            raise RagError("the txtai baseline needs --corpus: it indexes the files itself")
+        from evals.txtai_baseline import TxtaiHybrid  # the optional `baselines` extra
+
+        return Chain(settings, retriever=TxtaiHybrid(corpus, settings))
     return Chain(settings.model_copy(update={"retriever": name}))
 
 
@@ -61,7 +74,8 @@ def evaluate(
         suite: its name, for reports.
         settings: the user's settings; each configuration changes only the retriever.
         corpus: a folder ingested into a cached index of its own (None: the user's index).
-        configurations: retriever names, or ``langchain`` for the plain recipe.
+        configurations: retriever names, ``langchain`` for the plain recipe, or
+            ``txtai`` for txtai's hybrid search on the recipe's chunks.
         on_row: progress reporting.
 
     Returns:
@@ -81,6 +95,8 @@ def evaluate(
                 "chunk_overlap",
                 "k",
                 "retriever",
+                "fusion",
+                "candidates",
                 "dense_weight",
                 "bm25_weight",
                 "rrf_k",
@@ -88,12 +104,12 @@ def evaluate(
                 "max_sentences",
             },
         )
-        if name == "langchain":
+        if name in ("langchain", "txtai"):
             described |= {
-                "retriever": "langchain recipe",
-                "chunk_size": 1000,
-                "chunk_overlap": 200,
-                "k": 4,
+                "retriever": "langchain recipe" if name == "langchain" else "txtai hybrid",
+                "chunk_size": RECIPE_CHUNK_SIZE,
+                "chunk_overlap": RECIPE_CHUNK_OVERLAP,
+                "k": RECIPE_K if name == "langchain" else 5,
             }
         else:
             described["retriever"] = name

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from evals.gates import target_status
 from evals.runner import RunResult
 
 # The metrics shown in tables and charts, in reading order.
@@ -16,6 +17,7 @@ SHOWN = [
     "hit@10",
     "mrr@10",
     "answer_recall",
+    "answer_recall_first",
     "exact_match",
     "f1",
     "f1_answerable",
@@ -42,6 +44,15 @@ def terminal_table(runs: Sequence[RunResult]) -> Table:
     table = Table("metric", *(run.name for run in runs), title=f"{runs[0].suite}")
     for metric in SHOWN:
         table.add_row(metric, *(_format(run.metrics.get(metric, math.nan)) for run in runs))
+    return table
+
+
+def targets_table(run: RunResult) -> Table:
+    """The product's targets, PASS or MISSED, for ``run``."""
+    table = Table("target", "value", "goal", "", title=f"targets: {run.name}")
+    for name, value, goal, status in target_status(run):
+        colour = "green" if status == "PASS" else "red"
+        table.add_row(name, _format(value), f"≥ {goal}", f"[{colour}]{status}[/]")
     return table
 
 
@@ -99,6 +110,17 @@ def write_markdown(runs: Sequence[RunResult], path: Path) -> None:
     lines += [
         f"| {m} | " + " | ".join(_format(r.metrics.get(m, math.nan)) for r in runs) + " |"
         for m in SHOWN
+    ]
+    lines += [
+        "",
+        f"Targets ({runs[0].name}):",
+        "",
+        "| target | value | goal | |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {name} | {_format(value)} | ≥ {goal} | {status} |"
+        for name, value, goal, status in target_status(runs[0])
     ]
     for run in runs:
         settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())

@@ -4,7 +4,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -180,8 +180,12 @@ def config(as_json: JsonOption = False) -> None:
 
 @app.command("eval")
 def evaluate(
-    suite: Annotated[str | None, typer.Argument(help="a suite .jsonl file, or 'squad'")] = None,
-    squad_file: Annotated[Path | None, typer.Argument(help="with 'squad': the JSON")] = None,
+    suite: Annotated[
+        str | None, typer.Argument(help="a suite .jsonl file, 'squad' or 'pubmedqa'")
+    ] = None,
+    squad_file: Annotated[
+        Path | None, typer.Argument(help="with 'squad' or 'pubmedqa': the JSON")
+    ] = None,
     corpus: Annotated[
         Path | None, typer.Option(help="ingest this folder into its own index")
     ] = None,
@@ -192,18 +196,39 @@ def evaluate(
     ] = None,
     retriever: Annotated[str | None, typer.Option(help="hybrid, bm25 or dense")] = None,
     baselines: Annotated[
-        bool, typer.Option(help="also BM25, dense and the LangChain recipe")
+        bool, typer.Option(help="also BM25, dense, the LangChain recipe and txtai's hybrid")
     ] = False,
+    split: Annotated[
+        Literal["tune", "test", "all"],
+        typer.Option(help="tune or test half (evals/splits.py), or all"),
+    ] = "all",
     limit: Annotated[int | None, typer.Option(help="sample this many questions")] = None,
     seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
     compare: Annotated[
         tuple[Path, Path] | None, typer.Option(help="show two result files side by side")
     ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="fail when worse than this committed baseline")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="write this run's figures as a baseline file")
+    ] = None,
+    squad: Annotated[Path | None, typer.Option(help="with 'tune': SQuAD 2.0 JSON")] = None,
+    pubmedqa: Annotated[Path | None, typer.Option(help="with 'tune': PubMedQA JSON")] = None,
+    tuned: Annotated[
+        Path, typer.Option("--out", help="with 'tune': where the chosen values go")
+    ] = Path("rag/tuned.json"),
 ) -> None:
-    """Measure retrieval, answers, citations and abstention on a suite."""
+    """Measure retrieval, answers, citations and abstention on a suite.
+
+    `rag eval tune --squad PATH --pubmedqa PATH` chooses every tunable on the tune
+    splits and writes them to rag/tuned.json (the defaults of Settings).
+    """
     # The CLI is the composition root: the one place in rag/ that reaches evals/.
     from evals import report as reports
     from evals.evaluate import BASELINES, evaluate, failed_gates, load_rows, parse_gates
+    from evals.gates import load_baseline, regressions
+    from evals.gates import write_baseline as save_baseline
     from evals.runner import dump_runs, load_runs
 
     try:
@@ -212,10 +237,14 @@ def evaluate(
             out.print(reports.compare_table(before, after))
             return
         if suite is None:
-            raise RagError("give a suite file, 'squad PATH', or --compare A B")
+            raise RagError("give a suite file, 'squad PATH', 'pubmedqa PATH' or --compare A B")
+        if suite == "tune":
+            _tune(squad, pubmedqa, tuned, report)
+            return
         gates = parse_gates(fail_under or [])
+        expected = load_baseline(baseline) if baseline else None
         settings = _settings(**({"retriever": retriever} if retriever else {}))
-        name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings)
+        name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings, split)
         with _progress() as progress:
 
             def on_row(run: str, total: int) -> Callable[[], None]:
@@ -233,15 +262,39 @@ def evaluate(
     except RagError as error:
         _fail(str(error))
     out.print(reports.terminal_table(runs))
+    out.print(reports.targets_table(runs[0]))
     if json_out:
         json_out.write_text(dump_runs(runs))
     if report:
         reports.write_markdown(runs, report)
+    if write_baseline:
+        save_baseline(runs[0], write_baseline)
     failures = failed_gates(runs[0], gates)
+    failures += regressions(runs[0], expected) if expected else []
     for failure in failures:
         err.print(f"[bold red]below the gate:[/] {escape(failure)}")
     if failures:
         raise typer.Exit(1)
+
+
+def _tune(squad: Path | None, pubmedqa: Path | None, tuned: Path, report: Path | None) -> None:
+    from evals.tune import evidence_markdown, tune, write_tuned
+
+    command = " ".join(["rag eval tune", *sys.argv[3:]])
+    with _progress() as progress:
+
+        def on_row(name: str, total: int) -> Callable[[], None]:
+            task = progress.add_task(name, total=total)
+            return lambda: progress.advance(task)
+
+        values, evidence, sets = tune(_settings(), squad, pubmedqa, on_row)
+    write_tuned(values, sets, command, tuned)
+    table = Table("setting", "value", title=f"chosen on the tune splits, written to {tuned}")
+    for name, value in values.items():
+        table.add_row(name, str(value))
+    out.print(table)
+    if report:
+        report.write_text(evidence_markdown(values, evidence, command))
 
 
 @app.command()

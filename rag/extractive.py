@@ -1,10 +1,11 @@
 """The default answerer: no LLM, the best-supported sentences, each cited.
 
 Every retrieved passage is cut into sentences; each sentence is scored by
-    score = SIMILARITY_WEIGHT * cosine(question, sentence)
-            + (1 - SIMILARITY_WEIGHT) * share of the question's terms it contains
+    score = answer_similarity_weight * cosine(question, sentence)
+            + (1 - answer_similarity_weight) * share of the question's terms it contains
 and the best one to ``max_sentences`` become the answer. Below
-``abstain_below`` the answer is an abstention: nothing is quoted.
+``abstain_below`` the answer is an abstention: nothing is quoted. Both settings
+are chosen by ``rag eval tune`` on the tune splits (rag/tuned.json).
 """
 
 import threading
@@ -21,13 +22,24 @@ from rag.settings import Settings
 from rag.text import sentence_spans, tokenize
 
 ABSTENTION = "I could not find this in the documents."
-# Weights and threshold calibrated on evals/suites/seeds.jsonl (see README).
-SIMILARITY_WEIGHT = 0.7
 # Further sentences join the answer only when nearly as good as the best one.
 _FOLLOWER_MARGIN = 0.1
 _MIN_WORDS = 4
 # Sentence vectors of this many chunks stay cached: popular passages recur.
 _CACHED_CHUNKS = 20_000
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One candidate sentence (an unnumbered, unscored citation) and what scores it."""
+
+    citation: Citation
+    cosine: float
+    overlap: float
+
+    def score(self, similarity_weight: float) -> float:
+        """The weighted sum of cosine and term overlap."""
+        return similarity_weight * self.cosine + (1 - similarity_weight) * self.overlap
 
 
 @dataclass(frozen=True)
@@ -106,12 +118,13 @@ class ExtractiveAnswerer:
                 self._cache.popitem(last=False)
         return found
 
-    def score(self, question: str, passages: Sequence[Passage]) -> list[Citation]:
-        """Every distinct candidate sentence as an unnumbered citation, best first."""
+    def signals(self, question: str, passages: Sequence[Passage]) -> list[Signal]:
+        """Every distinct candidate sentence with its cosine and term overlap, in
+        passage order (``rag eval tune`` sweeps the weight over these)."""
         question_vector = np.array(self._embeddings.embed_query(question))
         question_terms = set(tokenize([question])[0])
         seen: set[str] = set()
-        scored = []
+        signals = []
         by_chunk = self._sentences([p.chunk for p in passages])
         for passage in passages:
             chunk = passage.chunk
@@ -130,30 +143,59 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 overlap = len(question_terms & terms) / len(question_terms) if question_terms else 0
-                score = SIMILARITY_WEIGHT * float(cosine) + (1 - SIMILARITY_WEIGHT) * overlap
-                scored.append(
-                    Citation(
-                        n=0,
-                        source=chunk.source,
-                        section=chunk.section,
-                        start=chunk.start + start,
-                        end=chunk.start + end,
-                        quote=quote,
-                        score=round(score, 4),
-                    )
+                citation = Citation(
+                    n=0,
+                    source=chunk.source,
+                    section=chunk.section,
+                    start=chunk.start + start,
+                    end=chunk.start + end,
+                    quote=quote,
+                    score=0.0,
                 )
+                signals.append(Signal(citation, float(cosine), overlap))
+        return signals
+
+    def score(self, question: str, passages: Sequence[Passage]) -> list[Citation]:
+        """Every distinct candidate sentence as an unnumbered citation, best first."""
+        weight = self._settings.answer_similarity_weight
+        scored = [
+            s.citation.model_copy(update={"score": round(s.score(weight), 4)})
+            for s in self.signals(question, passages)
+        ]
         return sorted(scored, key=lambda c: -c.score)
 
-    def abstains(self, question: str, passages: Sequence[Passage]) -> bool:
+    def ranked(
+        self, question: str, passages: Sequence[Passage], standalone: str | None = None
+    ) -> list[Citation]:
+        """``score`` for ``question``; for a follow-up, each sentence scores the mean of
+        its scores for ``question`` and for ``standalone`` (the follow-up made to stand
+        alone, rag.followup). "Which country is it from?" names no subject: the
+        subject then comes from the earlier turn, the ask from this one."""
+        own = self.score(question, passages)
+        if not standalone or standalone.strip() == question.strip():
+            return own
+        context = {(c.source, c.start): c.score for c in self.score(standalone, passages)}
+        mixed = [
+            c.model_copy(update={"score": round((c.score + context[(c.source, c.start)]) / 2, 4)})
+            for c in own
+        ]
+        return sorted(mixed, key=lambda c: -c.score)
+
+    def abstains(
+        self, question: str, passages: Sequence[Passage], standalone: str | None = None
+    ) -> bool:
         """Whether the evidence is too weak to answer (the best sentence is below the bar)."""
-        return self._weak(self.score(question, passages))
+        return self._weak(self.ranked(question, passages, standalone))
 
     def _weak(self, ranked: list[Citation]) -> bool:
         return not ranked or ranked[0].score < self._settings.abstain_below
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
-        """The answer text with ``[n]`` markers and its citations (none: an abstention)."""
-        ranked = self.score(question, passages)
+    def answer(
+        self, question: str, passages: Sequence[Passage], standalone: str | None = None
+    ) -> tuple[str, list[Citation]]:
+        """The answer text with ``[n]`` markers and its citations (none: an abstention);
+        ``standalone``: the follow-up ``question`` made to stand alone (see ``ranked``)."""
+        ranked = self.ranked(question, passages, standalone)
         if self._weak(ranked):
             return ABSTENTION, []
         floor = max(self._settings.abstain_below, ranked[0].score - _FOLLOWER_MARGIN)

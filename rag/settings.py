@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from rag.errors import RagError
+from rag.tuned import TUNED
 
 ENV_PREFIX = "RAG_"
 DEFAULT_CONFIG_FILE = Path("rag.toml")
@@ -84,19 +85,40 @@ class Settings(BaseSettings):
 
     retriever: Literal["hybrid", "dense", "bm25"] = Field("hybrid")
     k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
-    # SQuAD 2.0 half-dev, 800 answerable questions: dense weight 1.0 / 0.5 / 0.3 gave
-    # hit@1 0.723 / 0.775 / 0.779 and hit@5 0.949 / 0.953 / 0.949 (BM25 alone 0.794 / 0.938).
-    dense_weight: float = Field(0.5, ge=0, description="weight of the dense ranking in RRF")
-    bm25_weight: float = Field(1.0, ge=0, description="weight of the BM25 ranking in RRF")
+    # Fusion chosen on the tune splits of seeds, SQuAD half-dev and PubMedQA together
+    # (evals/tune_retrieval.py; `rag eval tune`, or bench/retrieval_domains.py): the
+    # best mean hit@5 among fusions within 0.01 of the better of BM25 and dense on
+    # every set. Convex 0.5/0.5 over 40 candidates: tune hit@5 1.000 / 0.968 / 0.994
+    # where RRF (dense 0.5, BM25 1) had 1.000 / 0.949 / 0.992; test figures and every
+    # variant in docs/benchmarks.md, "Retrieval across domains".
+    fusion: Literal["rrf", "convex"] = Field(
+        TUNED.get("fusion", "convex"),
+        description="hybrid fusion: rrf (weighted reciprocal ranks) or convex (weighted sum "
+        "of each side's min-max normalised scores)",
+    )
+    dense_weight: float = Field(
+        TUNED.get("dense_weight", 0.5), ge=0, description="weight of the dense side in fusion"
+    )
+    bm25_weight: float = Field(
+        TUNED.get("bm25_weight", 0.5), ge=0, description="weight of the BM25 side in fusion"
+    )
     rrf_k: int = Field(60, ge=1, description="the RRF constant: 1 / (rrf_k + rank)")
     # A pool independent of k keeps the top 5 identical whether 5 or 10 are asked for.
-    candidates: int = Field(40, ge=1, description="candidates each side proposes for fusion")
+    candidates: int = Field(
+        TUNED.get("candidates", 40), ge=1, description="candidates each side proposes for fusion"
+    )
 
     max_sentences: int = Field(3, ge=1, le=10, description="sentences in an extractive answer")
-    # Calibrated on evals/suites/seeds.jsonl: off-topic questions score at most 0.13,
-    # answerable ones at least 0.26; 0.2 sits in the middle of that gap (README).
+    # Chosen by `rag eval tune` on the tune splits (rag/tuned.json, docs/benchmarks.md).
     abstain_below: float = Field(
-        0.2, description="abstain when the best sentence scores below this (see README)"
+        TUNED["abstain_below"],
+        description="abstain when the best sentence scores below this (see README)",
+    )
+    answer_similarity_weight: float = Field(
+        TUNED["answer_similarity_weight"],
+        ge=0,
+        le=1,
+        description="weight of cosine (against term overlap) in a sentence's score",
     )
 
     _arguments: frozenset[str] = PrivateAttr(frozenset())

@@ -25,7 +25,7 @@ SQUAD = {
                         {
                             "id": "q1",
                             "question": "What do llamas do when they are content?",
-                            "answers": [{"text": "hum", "answer_start": 63}],
+                            "answers": [{"text": "hum", "answer_start": 59}],
                             "is_impossible": False,
                         },
                         {
@@ -48,7 +48,7 @@ SQUAD = {
                         {
                             "id": "q3",
                             "question": "Who designed the current Eddystone tower?",
-                            "answers": [{"text": "James Douglass", "answer_start": 111}],
+                            "answers": [{"text": "James Douglass", "answer_start": 104}],
                             "is_impossible": False,
                         },
                     ],
@@ -83,24 +83,30 @@ def test_squad_run_writes_json_markdown_and_chart(tmp_path: Path) -> None:
     assert compared.exit_code == 0 and "answer_recall" in compared.stdout
 
 
-def test_seeds_suite_passes_its_gates() -> None:
-    """The CI gate, set just below what was measured (docs/benchmarks.md):
-    hit@1 0.806, hit@5 1.0, answer recall 0.917, cites relevant 0.972,
-    abstain rate 0.417, abstention F1 0.588, citation validity 1.0."""
-    gates = {
-        "hit@1": 0.78,
-        "hit@5": 0.97,
-        "answer_recall": 0.9,
-        "cites_relevant": 0.95,
-        "abstain_rate": 0.4,
-        "abstention_f1": 0.55,
-        "citation_validity": 1.0,
-    }
-    arguments = ["eval", str(REPO / "evals/suites/seeds.jsonl"), "--corpus", str(REPO / "seeds")]
-    for metric, floor in gates.items():
-        arguments += ["--fail-under", f"{metric}={floor}"]
-    result = runner.invoke(app, arguments)
+SEEDS_TEST = [
+    "eval",
+    str(REPO / "evals/suites/seeds.jsonl"),
+    "--corpus",
+    str(REPO / "seeds"),
+    "--split",
+    "test",
+]
+
+
+def test_seeds_test_split_holds_the_committed_baseline(tmp_path: Path) -> None:
+    """The CI gate: the seeds test split against evals/baseline-seeds.json (written by
+    `--write-baseline` from a run of the tuned defaults); a baseline raised above
+    what the code reaches must fail the same run, naming the metric."""
+    committed = REPO / "evals/baseline-seeds.json"
+    result = runner.invoke(app, [*SEEDS_TEST, "--baseline", str(committed), "--json", "run.json"])
     assert result.exit_code == 0, result.output
+    assert "targets" in result.stdout and ("PASS" in result.stdout or "MISSED" in result.stdout)
+
+    raised = json.loads(committed.read_text())
+    raised["metrics"]["hit@1"] += 0.05
+    (tmp_path / "raised.json").write_text(json.dumps(raised))
+    result = runner.invoke(app, [*SEEDS_TEST, "--baseline", str(tmp_path / "raised.json")])
+    assert result.exit_code == 1 and "hit@1 = " in result.stderr
 
 
 def test_a_malformed_suite_names_its_line(tmp_path: Path) -> None:

@@ -1,0 +1,293 @@
+"""`rag eval tune`: choose every tunable on the tune splits, write rag/tuned.json.
+
+Order matters: fusion first (retrieval decides which passages the answerer sees),
+then the answer's similarity weight and abstention threshold over the tuned
+retrieval, then the citation check's threshold. Every choice reads tune-split
+rows only; the test-split figures of the citation check are computed after its
+threshold is fixed, for the report.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evals import metrics
+from evals.claims import KINDS, CheckedClaim, check_claims, make_claims
+from evals.corpus import corpus_settings, ingest_corpus
+from evals.evaluate import load_rows
+from evals.suite import SuiteRow
+from evals.tune_retrieval import tune_fusion
+from rag.chain import Chain
+from rag.extractive import Signal
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS_SUITE, SEEDS_CORPUS = REPO / "evals/suites/seeds.jsonl", REPO / "seeds"
+WEIGHTS = [round(w / 20, 2) for w in range(21)]
+THRESHOLDS = [round(t / 100, 2) for t in range(0, 100)]
+MAX_FALSE_ABSTENTION = 0.05
+
+
+@dataclass
+class TuneSet:
+    """One public set: its rows of one split and the settings of its cached index."""
+
+    name: str
+    data: Path
+    rows: list[SuiteRow]
+    settings: Settings
+
+
+@dataclass
+class Observed:
+    """One question's candidate sentences under the tuned retrieval."""
+
+    row: SuiteRow
+    signals: list[Signal]
+
+    def best(self, weight: float) -> Signal | None:
+        """The sentence the answer would start with at ``weight``."""
+        return max(self.signals, key=lambda s: s.score(weight), default=None)
+
+
+def load_sets(
+    base: Settings, squad: Path | None, pubmedqa: Path | None, split: str
+) -> list[TuneSet]:
+    """The seeds suite and the datasets given, each ingested into its cached index."""
+    specs: list[tuple[str, str, Path | None, Path | None, Path]] = [
+        ("seeds", str(SEEDS_SUITE), None, SEEDS_CORPUS, SEEDS_SUITE)
+    ]
+    if squad:
+        specs.append(("squad", "squad", squad, None, squad))
+    if pubmedqa:
+        specs.append(("pubmedqa", "pubmedqa", pubmedqa, None, pubmedqa))
+    sets = []
+    for name, suite, dataset, corpus, data in specs:
+        _, rows, folder = load_rows(suite, dataset, corpus, None, 0, base, split)
+        assert folder is not None, "every tune set has a corpus"
+        settings = corpus_settings(folder, base)
+        ingest_corpus(folder, settings)
+        sets.append(TuneSet(name, data, rows, settings))
+    return sets
+
+
+def observe(tune_set: TuneSet, settings: Settings, on_row: Callable[[], None]) -> list[Observed]:
+    """Retrieve once per question and keep every candidate sentence's signals."""
+    chain = Chain(settings)
+    observed = []
+    for row in tune_set.rows:
+        passages = chain.retriever.retrieve(row.question)
+        observed.append(Observed(row, chain.answerer.signals(row.question, passages)))
+        on_row()
+    return observed
+
+
+def _recall_first(observed: Sequence[Observed], weight: float) -> float:
+    """Share of rows with gold answers whose best sentence holds one."""
+    scored = [o for o in observed if o.row.answerable and o.row.answers]
+    hits = 0
+    for item in scored:
+        best = item.best(weight)
+        hits += (
+            best is not None and metrics.answer_recall(best.citation.quote, item.row.answers) == 1
+        )
+    return hits / len(scored) if scored else float("nan")
+
+
+def choose_weight(by_set: dict[str, list[Observed]]) -> tuple[float, list[dict[str, Any]]]:
+    """The weight with the best mean first-sentence answer recall over the sets."""
+    table = []
+    for weight in WEIGHTS:
+        recalls = {name: _recall_first(obs, weight) for name, obs in by_set.items()}
+        known = [r for r in recalls.values() if r == r]
+        table.append({"weight": weight, **recalls, "mean": sum(known) / len(known)})
+    best = max(table, key=lambda entry: entry["mean"])
+    return best["weight"], table
+
+
+def _abstention(observed: Sequence[Observed], weight: float, threshold: float) -> dict[str, float]:
+    abstained = []
+    for item in observed:
+        best = item.best(weight)
+        abstained.append(best is None or best.score(weight) < threshold)
+    return metrics.abstention([o.row.answerable for o in observed], abstained)
+
+
+def choose_threshold(
+    by_set: dict[str, list[Observed]], weight: float
+) -> tuple[float, list[dict[str, Any]]]:
+    """The threshold with the best abstention F1 over all tune rows among those whose
+    false-abstention rate is at most MAX_FALSE_ABSTENTION on every set."""
+    everything = [o for obs in by_set.values() for o in obs]
+    table = []
+    for threshold in THRESHOLDS:
+        per_set = {name: _abstention(obs, weight, threshold) for name, obs in by_set.items()}
+        table.append(
+            {
+                "threshold": threshold,
+                "abstention_f1": _abstention(everything, weight, threshold)["abstention_f1"],
+                **{f"{n}_false_abstention": m["false_abstention_rate"] for n, m in per_set.items()},
+                **{f"{n}_abstention_f1": m["abstention_f1"] for n, m in per_set.items()},
+            }
+        )
+    allowed = [
+        entry
+        for entry in table
+        if all(
+            not value > MAX_FALSE_ABSTENTION
+            for key, value in entry.items()
+            if key.endswith("_false_abstention")
+        )
+    ]
+    best = max(allowed, key=lambda entry: (entry["abstention_f1"], -entry["threshold"]))
+    return best["threshold"], table
+
+
+def choose_support_threshold(claims: Sequence[CheckedClaim]) -> tuple[float, dict[str, float]]:
+    """The citation-check threshold with the best balanced accuracy: the mean of the
+    share of true claims supported and the share of false ones (hard and random) not."""
+    scored = [(balanced_accuracy(claims, t), t) for t in THRESHOLDS]
+    accuracy, threshold = max(scored)
+    return threshold, {"balanced_accuracy": accuracy}
+
+
+def balanced_accuracy(claims: Sequence[CheckedClaim], threshold: float) -> float:
+    """Mean of true claims supported and false claims refused at ``threshold``."""
+    true = [c for c in claims if c.kind == "true"]
+    false = [c for c in claims if c.kind != "true"]
+    supported = sum(c.support >= threshold for c in true) / len(true)
+    refused = sum(c.support < threshold for c in false) / len(false)
+    return (supported + refused) / 2
+
+
+def claim_figures(claims: Sequence[CheckedClaim], threshold: float) -> dict[str, float]:
+    """Per kind of claim, the share judged correctly at ``threshold``."""
+    figures: dict[str, float] = {
+        "claims": len(claims),
+        "balanced_accuracy": balanced_accuracy(claims, threshold),
+    }
+    for kind in KINDS:
+        of_kind = [c for c in claims if c.kind == kind]
+        right = sum((c.support >= threshold) == (kind == "true") for c in of_kind)
+        figures[kind] = right / len(of_kind) if of_kind else float("nan")
+    return figures
+
+
+def sha256(path: Path) -> str:
+    """The file's sha256, recorded beside the values it chose."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_tuned(values: dict[str, Any], sets: Sequence[TuneSet], command: str, out: Path) -> None:
+    """rag/tuned.json: the values and what chose them."""
+    provenance = {
+        "command": command,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "split": "tune",
+        "data": {s.data.name: sha256(s.data) for s in sets},
+        "questions": {s.name: len(s.rows) for s in sets},
+    }
+    out.write_text(json.dumps({"values": values, "provenance": provenance}, indent=1) + "\n")
+
+
+def tune(
+    base: Settings,
+    squad: Path | None,
+    pubmedqa: Path | None,
+    progress: Callable[[str, int], Callable[[], None]],
+) -> tuple[dict[str, Any], dict[str, Any], list[TuneSet]]:
+    """Choose every tunable on the tune splits.
+
+    Returns:
+        (values for rag/tuned.json, the evidence tables, the tune sets).
+    """
+    sets = load_sets(base, squad, pubmedqa, "tune")
+    fusion, fusion_table = tune_fusion([(s.name, s.rows, s.settings) for s in sets])
+    by_set = {
+        s.name: observe(s, s.settings.model_copy(update=fusion), progress(s.name, len(s.rows)))
+        for s in sets
+    }
+    weight, weight_table = choose_weight(by_set)
+    threshold, threshold_table = choose_threshold(by_set, weight)
+    answering = {"answer_similarity_weight": weight, "abstain_below": threshold}
+    tune_claims = claims_of(sets, fusion | answering, progress)
+    supported_at, _ = choose_support_threshold(tune_claims)
+    values = fusion | answering | {"citation_supported_at": supported_at}
+    test_claims = claims_of(load_sets(base, squad, pubmedqa, "test"), values, progress)
+    evidence = {
+        "fusion": fusion_table,
+        "answer_similarity_weight": weight_table,
+        "abstain_below": threshold_table,
+        "citation_check": {
+            "tune": claim_figures(tune_claims, supported_at),
+            "test": claim_figures(test_claims, supported_at),
+        },
+    }
+    return values, evidence, sets
+
+
+def claims_of(
+    sets: Sequence[TuneSet],
+    values: dict[str, Any],
+    progress: Callable[[str, int], Callable[[], None]],
+) -> list[CheckedClaim]:
+    """True, hard-negative and random claims from the sets with short answers, checked."""
+    checked = []
+    for tune_set in sets:
+        rows = [r for r in tune_set.rows if r.answerable and r.answers]
+        if not rows:
+            continue
+        chain = Chain(tune_set.settings.model_copy(update=values))
+        claims = make_claims(rows, chain, seed=0)
+        checked += check_claims(claims, chain, progress(f"claims: {tune_set.name}", len(claims)))
+    return checked
+
+
+def _table(entries: Sequence[dict[str, Any]]) -> list[str]:
+    if not entries:
+        return []
+    header = list(entries[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for entry in entries:
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in entry.values()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command: str) -> str:
+    """The tuning report: the chosen values, then every table that chose them."""
+    lines = [
+        "# Tuning (tune splits only)",
+        "",
+        f"Written by `{command}` on {datetime.now(UTC):%Y-%m-%d}. Every value below was",
+        "chosen on the tune split of each set (evals/splits.py); the citation check's",
+        "test-split figures are computed after its threshold was fixed.",
+        "",
+        "| setting | value |",
+        "| --- | --- |",
+        *(f"| {name} | {value} |" for name, value in values.items()),
+        "",
+        "## Fusion",
+        "",
+        *_table(evidence["fusion"]),
+        "",
+        "## Answer similarity weight (first-sentence answer recall)",
+        "",
+        *_table(evidence["answer_similarity_weight"]),
+        "",
+        f"## Abstention threshold (false abstention at most {MAX_FALSE_ABSTENTION} on every set)",
+        "",
+        *_table(
+            [e for e in evidence["abstain_below"] if e["threshold"] <= 0.6]  # above: all abstain
+        ),
+        "",
+        "## Citation check (share judged right per kind of claim; evals/claims.py)",
+        "",
+        *_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""The choices of `rag eval tune`, on small hand-worked examples."""
+
+from evals.claims import CheckedClaim
+from evals.suite import SuiteRow
+from evals.tune import Observed, balanced_accuracy, choose_threshold, choose_weight
+from rag.extractive import Signal
+from rag.models import Citation
+
+
+def _signal(quote: str, cosine: float, overlap: float) -> Signal:
+    citation = Citation(
+        n=0, source="f.txt", section="", start=0, end=len(quote), quote=quote, score=0.0
+    )
+    return Signal(citation, cosine, overlap)
+
+
+def _row(n: int, answers: list[str]) -> SuiteRow:
+    return SuiteRow(id=f"r{n}", question="q?", answers=answers, answerable=bool(answers))
+
+
+def test_the_weight_with_the_best_first_sentence_recall_is_chosen() -> None:
+    # Row 1: "Paris" scores 0.2w + 1.0(1 - w) = 1 - 0.8w, the decoy 0.9w: Paris leads
+    # while w < 1/1.7 = 0.588. Row 2: "Rome" scores 0.8w, the decoy 0.3w + 0.5(1 - w)
+    # = 0.5 - 0.2w: Rome leads while w > 0.5 (at 0.5 they tie and the decoy, listed
+    # first, wins). Only w = 0.55 of the 0.05 grid answers both.
+    observed = [
+        Observed(_row(1, ["Paris"]), [_signal("Paris is the capital.", 0.2, 1.0),
+                                      _signal("Lyon is big.", 0.9, 0.0)]),
+        Observed(_row(2, ["Rome"]), [_signal("Milan is north.", 0.3, 0.5),
+                                     _signal("Rome it is.", 0.8, 0.0)]),
+    ]  # fmt: skip
+    weight, table = choose_weight({"a": observed})
+    assert weight == 0.55
+    assert {e["weight"]: e["a"] for e in table}[0.5] == 0.5
+
+
+def test_the_threshold_maximises_f1_within_the_false_abstention_budget() -> None:
+    # Weight 1: a row's score is its best cosine. 20 answerable rows (one at 0.25,
+    # nineteen at 0.6) and 3 unanswerable (0.1, 0.2, 0.4). Abstaining below t:
+    #   t in (0.25, 0.40]: TP 2, FP 1 (false abstention 1/20 = 0.05, allowed) F1 4/6
+    #   t in (0.40, 0.60]: TP 3, FP 1 -> F1 6/7 = 0.857, the best allowed
+    #   t > 0.60: all 20 answerable abstained -> false abstention 1.0, refused.
+    # The lowest threshold reaching 0.857 is 0.41.
+    answerable = [Observed(_row(0, ["x"]), [_signal("x", 0.25, 0)])]
+    answerable += [Observed(_row(n, ["x"]), [_signal("x", 0.6, 0)]) for n in range(1, 20)]
+    unanswerable = [Observed(_row(20 + n, []), [_signal("y", c, 0)]) for n, c in
+                    enumerate((0.1, 0.2, 0.4))]  # fmt: skip
+    threshold, table = choose_threshold({"a": answerable + unanswerable}, weight=1.0)
+    assert threshold == 0.41
+    assert round({e["threshold"]: e["abstention_f1"] for e in table}[0.41], 3) == 0.857
+
+
+def test_balanced_accuracy_weighs_true_and_false_claims_alike() -> None:
+    # At 0.5: 1 of 2 true claims supported (0.5), 3 of 4 false ones refused (0.75).
+    claims = [CheckedClaim("true", 0.6), CheckedClaim("true", 0.4)]
+    claims += [CheckedClaim("number", s) for s in (0.55, 0.3)]
+    claims += [CheckedClaim("random", s) for s in (0.1, 0.2)]
+    assert balanced_accuracy(claims, 0.5) == (0.5 + 0.75) / 2
