@@ -1,15 +1,12 @@
-"""Retrieval across domains: fusion chosen on the tune splits, reported on the test splits.
+"""Retrieval across domains, on the test splits, with the defaults `rag eval tune` chose.
 
 For the seeds suite, SQuAD 2.0 half-dev and PubMedQA PQA-L (each corpus in its
-cached index, as `rag eval` builds it):
-
-1. tune: ``evals.tune_retrieval.tune_fusion`` on the tune split of every set
-   (each side's top 100 collected once, every fusion variant ranked in memory);
-2. test: hit@1, hit@5 and mrr@10 on the test split of every set for our hybrid
-   with the chosen values, BM25 alone, dense alone, the LangChain recipe and
-   txtai's hybrid (both on the recipe's chunks), each through its real
-   retriever asked for 10 passages, all under one relevance rule
-   (``evals.runner.passage_rank``: the passage overlaps the gold span).
+cached index, as `rag eval` builds it): hit@1, hit@5 and mrr@10 on the test
+split of every set for our hybrid with the tuned defaults (rag/tuned.json,
+chosen on the tune splits), BM25 alone, dense alone, the LangChain recipe and
+txtai's hybrid (both on the recipe's chunks), each through its real retriever
+asked for 10 passages, all under one relevance rule (``evals.runner.passage_rank``:
+the passage overlaps the gold span).
 
     python bench/retrieval_domains.py --squad ../shared/data/squad-v2-dev-half.json \\
         --pubmedqa ../shared/data/pubmedqa-pqal.json
@@ -34,10 +31,11 @@ from evals.recipe import LangChainRecipe
 from evals.relevance import has_gold
 from evals.runner import passage_rank
 from evals.suite import SuiteRow
-from evals.tune_retrieval import RULE, tune_fusion
+from evals.tune_retrieval import RULE
 from rag.chain import Chain
 from rag.models import Passage
 from rag.settings import Settings
+from rag.tuned import TUNED
 
 DEFAULT_OUT = REPO / "bench" / "results" / "retrieval_domains.json"
 SEEDS_SUITE, SEEDS_CORPUS = REPO / "evals/suites/seeds.jsonl", REPO / "seeds"
@@ -57,7 +55,7 @@ def load_set(suite: str, dataset: Path | None, corpus: Path | None, split: str) 
     return rows, folder, settings
 
 
-def retriever_of(name: str, folder: Path, settings: Settings, fusion: dict[str, Any]) -> Chain:
+def retriever_of(name: str, folder: Path, settings: Settings) -> Chain:
     """A chain whose ``ranked`` is configuration ``name``'s retrieval."""
     if name == "langchain":
         return Chain(settings, retriever=LangChainRecipe(folder, settings))
@@ -65,7 +63,7 @@ def retriever_of(name: str, folder: Path, settings: Settings, fusion: dict[str, 
         from evals.txtai_baseline import TxtaiHybrid
 
         return Chain(settings, retriever=TxtaiHybrid(folder, settings))
-    return Chain(settings.model_copy(update={**fusion, "retriever": name}))
+    return Chain(settings.model_copy(update={"retriever": name}))
 
 
 def score(rows: Sequence[SuiteRow], chain: Chain) -> dict[str, float]:
@@ -87,7 +85,7 @@ def score(rows: Sequence[SuiteRow], chain: Chain) -> dict[str, float]:
 
 
 def main() -> None:
-    """Tune on the tune splits, measure every configuration on the test splits."""
+    """Measure every configuration on the test splits."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 JSON file")
     parser.add_argument("--pubmedqa", type=Path, required=True, help="PubMedQA JSON file")
@@ -102,15 +100,6 @@ def main() -> None:
         "squad": ("squad", args.squad, None),
         "pubmedqa": ("pubmedqa", args.pubmedqa, None),
     }
-    tune_sets = []
-    for name, (suite, dataset, corpus) in specs.items():
-        with console.status(f"{name}: tune split, index"):
-            rows, _, settings = load_set(suite, dataset, corpus, "tune")
-        tune_sets.append((name, [r for r in rows if has_gold(r)], settings))
-    with console.status("tuning the fusion on the tune splits"):
-        fusion, table = tune_fusion(tune_sets)
-    console.print(f"chosen: {fusion}")
-
     test: dict[str, dict[str, Any]] = {}
     for name, (suite, dataset, corpus) in specs.items():
         rows, folder, settings = load_set(suite, dataset, corpus, "test")
@@ -118,7 +107,7 @@ def main() -> None:
         test[name] = {}
         for configuration in args.configurations:
             with console.status(f"{name}: test split, {configuration}"):
-                chain = retriever_of(configuration, folder, settings, fusion)
+                chain = retriever_of(configuration, folder, settings)
                 chain.ranked("warm up", DEPTH)  # index building and model loading not timed
                 test[name][configuration] = score(rows, chain)
             console.print(f"{name} {configuration}: {test[name][configuration]}")
@@ -127,8 +116,7 @@ def main() -> None:
         **context,
         "command": "python bench/retrieval_domains.py --squad SQUAD --pubmedqa PUBMEDQA",
         "rule": RULE,
-        "chosen": fusion,
-        "tune": table,
+        "tuned": TUNED,
         "test": test,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

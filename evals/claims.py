@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from evals.runner import passage_rank
 from evals.suite import SuiteRow
 from rag.chain import Chain
-from rag.citation_check import check_answer
+from rag.citation_check import Support, best_support, supports
 from rag.models import Passage
 
 _NUMBER = re.compile(r"\d+")
@@ -41,10 +41,19 @@ class Claim:
 
 @dataclass(frozen=True)
 class CheckedClaim:
-    """A claim's kind and the support the citation check gave it."""
+    """A claim's kind and how each sentence of its passage supports it."""
 
     kind: str
-    support: float
+    supports: list[Support]
+
+    def accepted(self, similarity_weight: float, supported_at: float) -> bool:
+        """Whether the citation check with these settings calls the claim supported."""
+        best = best_support(self.supports, similarity_weight)
+        return (
+            best is not None
+            and best.score(similarity_weight) >= supported_at
+            and not best.ungrounded
+        )
 
 
 def _claim(question: str, answer: str) -> str:
@@ -90,10 +99,10 @@ def make_claims(rows: Sequence[SuiteRow], chain: Chain, seed: int) -> list[Claim
 def check_claims(
     claims: Sequence[Claim], chain: Chain, on_claim: Callable[[], None]
 ) -> list[CheckedClaim]:
-    """The citation check's support for each claim against its passage."""
+    """How each claim is supported by the sentences of its passage."""
     checked = []
     for claim in claims:
-        result = check_answer(claim.text, [claim.passage], chain.embeddings, strict=False)
-        checked.append(CheckedClaim(claim.kind, result.sentences[0].support))
+        found = supports([(claim.text, [])], [claim.passage], chain.embeddings)[0]
+        checked.append(CheckedClaim(claim.kind, found))
         on_claim()
     return checked

@@ -34,12 +34,18 @@ MAX_FALSE_ABSTENTION = 0.05
 
 @dataclass
 class TuneSet:
-    """One public set: its rows of one split and the settings of its cached index."""
+    """One public set: its rows of one split and its corpus folder."""
 
     name: str
     data: Path
     rows: list[SuiteRow]
-    settings: Settings
+    folder: Path
+
+    def settings(self, base: Settings, values: dict[str, Any]) -> Settings:
+        """``base`` with ``values``, pointed at this corpus's index so built (ingested)."""
+        settings = corpus_settings(self.folder, base.model_copy(update=values))
+        ingest_corpus(self.folder, settings)
+        return settings
 
 
 @dataclass
@@ -57,7 +63,7 @@ class Observed:
 def load_sets(
     base: Settings, squad: Path | None, pubmedqa: Path | None, split: str
 ) -> list[TuneSet]:
-    """The seeds suite and the datasets given, each ingested into its cached index."""
+    """The seeds suite and the datasets given, with their corpus folders."""
     specs: list[tuple[str, str, Path | None, Path | None, Path]] = [
         ("seeds", str(SEEDS_SUITE), None, SEEDS_CORPUS, SEEDS_SUITE)
     ]
@@ -69,9 +75,7 @@ def load_sets(
     for name, suite, dataset, corpus, data in specs:
         _, rows, folder = load_rows(suite, dataset, corpus, None, 0, base, split)
         assert folder is not None, "every tune set has a corpus"
-        settings = corpus_settings(folder, base)
-        ingest_corpus(folder, settings)
-        sets.append(TuneSet(name, data, rows, settings))
+        sets.append(TuneSet(name, data, rows, folder))
     return sets
 
 
@@ -147,32 +151,41 @@ def choose_threshold(
     return best["threshold"], table
 
 
-def choose_support_threshold(claims: Sequence[CheckedClaim]) -> tuple[float, dict[str, float]]:
-    """The citation-check threshold with the best balanced accuracy: the mean of the
-    share of true claims supported and the share of false ones (hard and random) not."""
-    scored = [(balanced_accuracy(claims, t), t) for t in THRESHOLDS]
-    accuracy, threshold = max(scored)
-    return threshold, {"balanced_accuracy": accuracy}
+def choose_citation_check(
+    claims: Sequence[CheckedClaim],
+) -> tuple[tuple[float, float], list[dict[str, Any]]]:
+    """The citation check's (similarity weight, threshold) with the best balanced
+    accuracy: the mean of the share of true claims accepted and the share of false
+    ones (hard negatives and random passages) refused; ties to the lowest values."""
+    table = []
+    for weight in WEIGHTS:
+        scored = [(balanced_accuracy(claims, weight, t), t) for t in THRESHOLDS]
+        accuracy, threshold = max(scored, key=lambda at: (at[0], -at[1]))
+        table.append({"weight": weight, "best_threshold": threshold, "balanced_accuracy": accuracy})
+    best = max(table, key=lambda entry: (entry["balanced_accuracy"], -entry["weight"]))
+    return (best["weight"], best["best_threshold"]), table
 
 
-def balanced_accuracy(claims: Sequence[CheckedClaim], threshold: float) -> float:
-    """Mean of true claims supported and false claims refused at ``threshold``."""
+def balanced_accuracy(claims: Sequence[CheckedClaim], weight: float, threshold: float) -> float:
+    """Mean of true claims accepted and false claims refused."""
     true = [c for c in claims if c.kind == "true"]
     false = [c for c in claims if c.kind != "true"]
-    supported = sum(c.support >= threshold for c in true) / len(true)
-    refused = sum(c.support < threshold for c in false) / len(false)
-    return (supported + refused) / 2
+    accepted = sum(c.accepted(weight, threshold) for c in true) / len(true)
+    refused = sum(not c.accepted(weight, threshold) for c in false) / len(false)
+    return (accepted + refused) / 2
 
 
-def claim_figures(claims: Sequence[CheckedClaim], threshold: float) -> dict[str, float]:
-    """Per kind of claim, the share judged correctly at ``threshold``."""
+def claim_figures(
+    claims: Sequence[CheckedClaim], weight: float, threshold: float
+) -> dict[str, float]:
+    """Per kind of claim, the share judged correctly."""
     figures: dict[str, float] = {
         "claims": len(claims),
-        "balanced_accuracy": balanced_accuracy(claims, threshold),
+        "balanced_accuracy": balanced_accuracy(claims, weight, threshold),
     }
     for kind in KINDS:
         of_kind = [c for c in claims if c.kind == kind]
-        right = sum((c.support >= threshold) == (kind == "true") for c in of_kind)
+        right = sum(c.accepted(weight, threshold) == (kind == "true") for c in of_kind)
         figures[kind] = right / len(of_kind) if of_kind else float("nan")
     return figures
 
@@ -206,25 +219,26 @@ def tune(
         (values for rag/tuned.json, the evidence tables, the tune sets).
     """
     sets = load_sets(base, squad, pubmedqa, "tune")
-    fusion, fusion_table = tune_fusion([(s.name, s.rows, s.settings) for s in sets])
+    fusion, fusion_table = tune_fusion([(s.name, s.rows, s.folder) for s in sets], base)
     by_set = {
-        s.name: observe(s, s.settings.model_copy(update=fusion), progress(s.name, len(s.rows)))
-        for s in sets
+        s.name: observe(s, s.settings(base, fusion), progress(s.name, len(s.rows))) for s in sets
     }
     weight, weight_table = choose_weight(by_set)
     threshold, threshold_table = choose_threshold(by_set, weight)
     answering = {"answer_similarity_weight": weight, "abstain_below": threshold}
-    tune_claims = claims_of(sets, fusion | answering, progress)
-    supported_at, _ = choose_support_threshold(tune_claims)
-    values = fusion | answering | {"citation_supported_at": supported_at}
-    test_claims = claims_of(load_sets(base, squad, pubmedqa, "test"), values, progress)
+    tune_claims = claims_of(sets, base, fusion | answering, progress)
+    (check_weight, supported_at), check_table = choose_citation_check(tune_claims)
+    checking = {"citation_similarity_weight": check_weight, "citation_supported_at": supported_at}
+    values = fusion | answering | checking
+    test_claims = claims_of(load_sets(base, squad, pubmedqa, "test"), base, values, progress)
     evidence = {
         "fusion": fusion_table,
         "answer_similarity_weight": weight_table,
         "abstain_below": threshold_table,
+        "citation_check_weight": check_table,
         "citation_check": {
-            "tune": claim_figures(tune_claims, supported_at),
-            "test": claim_figures(test_claims, supported_at),
+            "tune": claim_figures(tune_claims, check_weight, supported_at),
+            "test": claim_figures(test_claims, check_weight, supported_at),
         },
     }
     return values, evidence, sets
@@ -232,6 +246,7 @@ def tune(
 
 def claims_of(
     sets: Sequence[TuneSet],
+    base: Settings,
     values: dict[str, Any],
     progress: Callable[[str, int], Callable[[], None]],
 ) -> list[CheckedClaim]:
@@ -241,7 +256,7 @@ def claims_of(
         rows = [r for r in tune_set.rows if r.answerable and r.answers]
         if not rows:
             continue
-        chain = Chain(tune_set.settings.model_copy(update=values))
+        chain = Chain(tune_set.settings(base, values))
         claims = make_claims(rows, chain, seed=0)
         checked += check_claims(claims, chain, progress(f"claims: {tune_set.name}", len(claims)))
     return checked
@@ -284,6 +299,10 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         *_table(
             [e for e in evidence["abstain_below"] if e["threshold"] <= 0.6]  # above: all abstain
         ),
+        "",
+        "## Citation check: similarity weight (best threshold at each weight)",
+        "",
+        *_table(evidence["citation_check_weight"]),
         "",
         "## Citation check (share judged right per kind of claim; evals/claims.py)",
         "",

@@ -1,4 +1,4 @@
-"""Fusion chosen on the tune splits of every public set, evaluated in memory.
+"""Chunking and fusion chosen on the tune splits of every public set, evaluated in memory.
 
 Each side's top ``DEPTH`` (ids and scores) is collected once per question, with
 which of those chunks are relevant (evals/relevance.py); every fusion variant is
@@ -6,15 +6,18 @@ then a re-ranking of those lists, so dozens of variants cost seconds. The lists
 are prefixes of what ``HybridRetriever`` asks each side for, so a variant ranks
 exactly as the retriever would with the same settings.
 
-The rule: among the variants whose hybrid hit@5 is at least the better of BM25
-and dense minus ``TOLERANCE`` on every set, the best mean hit@5 over the sets
-(then mean hit@1, then mean mrr@10).
+Each corpus is ingested once per chunking of ``CHUNKINGS``. The rule: among the
+variants (of any chunking) whose hybrid hit@5 is at least the better of BM25 and
+dense of the same chunking minus ``TOLERANCE`` on every set, the best mean hit@5
+over the sets (then mean hit@1, then mean mrr@10).
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from evals.corpus import corpus_settings, ingest_corpus
 from evals.relevance import has_gold, passage_relevant
 from evals.suite import SuiteRow
 from rag.embeddings import load_embeddings
@@ -26,11 +29,17 @@ from rag.settings import Settings
 DEPTH = 100
 TOLERANCE = 0.01
 RULE = (
-    "best mean hit@5 (then hit@1, mrr@10) over the sets among the fusions whose hit@5 is "
-    f"at least max(bm25, dense) - {TOLERANCE} on every set (if none: among all fusions); "
+    "best mean hit@5 (then hit@1, mrr@10) over the sets among the chunkings and fusions whose "
+    f"hit@5 is at least max(bm25, dense) of the same chunking - {TOLERANCE} on every set "
+    "(if none: among all fusions); "
     "re-ranking variants are measured for comparison only"
 )
 RANKS = 10
+# The chunkings tried: ours before tuning, and the LangChain recipe's (also txtai's here).
+CHUNKINGS = (
+    {"chunk_size": 800, "chunk_overlap": 150},
+    {"chunk_size": 1000, "chunk_overlap": 200},
+)
 Ranking = list[tuple[str, float]]
 
 
@@ -145,10 +154,9 @@ def _key(entry: dict[str, Any], names: Sequence[str]) -> tuple[float, ...]:
     )
 
 
-def choose(
-    table: list[dict[str, Any]], names: Sequence[str]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The chosen entry by the rule of this module; each entry marked ``allowed``."""
+def mark_allowed(table: list[dict[str, Any]], names: Sequence[str]) -> None:
+    """Mark each entry ``allowed`` by ``RULE`` against the parts of ``table`` (one
+    chunking), and add its mean hit@5, hit@1 and mrr@10 over the sets."""
     parts = {entry["variant"]: entry for entry in table if entry["variant"] in ("bm25", "dense")}
     floor = {n: max(p[f"{n}_hit@5"] for p in parts.values()) - TOLERANCE for n in names}
     for entry in table:
@@ -156,34 +164,60 @@ def choose(
             entry[f"{n}_hit@5"] >= floor[n] - 1e-9 for n in names
         )
         entry["mean_hit@5"], entry["mean_hit@1"], entry["mean_mrr@10"] = _key(entry, names)
-    settable = [e for e in table if e["variant"] not in parts and e["values"]]
+
+
+def pick(table: list[dict[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+    """The best allowed entry that settings can express (if none: the best of those)."""
+    settable = [e for e in table if e["variant"] not in ("bm25", "dense") and e["values"]]
     pool = [e for e in settable if e["allowed"]] or settable
     chosen = max(pool, key=lambda e: _key(e, names))
     for entry in table:
         entry["chosen"] = entry is chosen
-    return chosen, table
+    return chosen
+
+
+def choose(
+    table: list[dict[str, Any]], names: Sequence[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The chosen entry of one chunking's table by ``RULE``; entries marked ``allowed``."""
+    mark_allowed(table, names)
+    return pick(table, names), table
 
 
 def tune_fusion(
-    sets: Sequence[tuple[str, Sequence[SuiteRow], Settings]],
+    sets: Sequence[tuple[str, Sequence[SuiteRow], Path]], base: Settings
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Choose the fusion on tune-split rows.
+    """Choose the chunking and the fusion on tune-split rows.
 
     Args:
-        sets: (name, tune-split rows, settings of that corpus's cached index) each.
+        sets: (name, tune-split rows, corpus folder) each; every corpus is
+            ingested into its cached index once per chunking of ``CHUNKINGS``.
+        base: the settings the cached indexes derive from.
 
     Returns:
-        (the chosen values, by ``Settings`` field name; the table of every variant
-        with its per-set hit@1 / hit@5 / mrr@10, means, whether ``RULE`` allowed
-        it, and which one it chose).
+        (the chosen values, by ``Settings`` field name; the table of every
+        chunking and variant with its per-set hit@1 / hit@5 / mrr@10, means,
+        whether ``RULE`` allowed it, and which one it chose).
     """
-    collected = {name: collect(rows, settings) for name, rows, settings in sets}
-    table = []
-    for variant in variants():
-        entry: dict[str, Any] = {"variant": variant.name, "values": variant.values}
-        for name, lists in collected.items():
-            entry |= {f"{name}_{m}": v for m, v in measure(variant, lists).items()}
-        table.append(entry)
-    chosen, table = choose(table, list(collected))
-    values = dict(chosen["values"])
-    return values, [{k: v for k, v in e.items() if k != "values"} for e in table]
+    names = [name for name, _, _ in sets]
+    table: list[dict[str, Any]] = []
+    for chunking in CHUNKINGS:
+        collected = {}
+        for name, rows, folder in sets:
+            settings = corpus_settings(folder, base.model_copy(update=chunking))
+            ingest_corpus(folder, settings)
+            collected[name] = collect(rows, settings)
+        entries = []
+        for variant in variants():
+            entry: dict[str, Any] = {
+                "chunking": f"{chunking['chunk_size']}/{chunking['chunk_overlap']}",
+                "variant": variant.name,
+                "values": chunking | variant.values if variant.values else {},
+            }
+            for name, lists in collected.items():
+                entry |= {f"{name}_{m}": v for m, v in measure(variant, lists).items()}
+            entries.append(entry)
+        mark_allowed(entries, names)
+        table += entries
+    chosen = pick(table, names)
+    return dict(chosen["values"]), [{k: v for k, v in e.items() if k != "values"} for e in table]

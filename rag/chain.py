@@ -189,7 +189,7 @@ class Chain:
             answer.standalone_question = standalone
             yield answer
             return
-        checked = check_answer(generated, passages, self.embeddings, strict)
+        checked = check_answer(generated, passages, self.embeddings, self.settings, strict)
         text, citations, notice = checked.text, checked.citations, None
         if not checked.sentences:  # nothing but white space or markers: nothing was said
             answer = _answer(question, ABSTENTION, [], passages, began, retrieved)

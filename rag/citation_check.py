@@ -3,13 +3,17 @@
 A sentence is **supported** when some passage it cites (every retrieved
 passage, if it cites none) holds a sentence close to it:
 
-    support = max over that passage's sentences of
-              SIMILARITY_WEIGHT * cosine + (1 - SIMILARITY_WEIGHT) * term overlap
+    support = citation_similarity_weight * cosine
+              + (1 - citation_similarity_weight) * term overlap
 
 where term overlap is the share of the generated sentence's content words the
-passage sentence contains, and ``support >= SUPPORTED_AT``. The passage sentence
-that gives the best support becomes the citation's quote, so a generated answer
-still cites exact character spans. Markers that point at no passage are removed.
+passage sentence contains, ``support >= citation_supported_at``, and the
+sentence is grounded in that passage: no number or name the passage lacks, no
+negation the best sentence lacks (rag/grounding.py). Both settings are chosen by
+``rag eval tune`` on true claims and hard negatives of the tune splits. The
+passage sentence that gives the best support becomes the citation's quote, so a
+generated answer still cites exact character spans. Markers that point at no
+passage are removed.
 """
 
 import re
@@ -19,14 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from rag.grounding import ungrounded
 from rag.models import CheckedSentence, Citation, Passage
+from rag.settings import Settings
 from rag.text import sentence_spans, tokenize
 
-SIMILARITY_WEIGHT = 0.7
-# Calibrated on claims made from evals/suites/seeds.jsonl (question + gold answer)
-# against their evidence passage (supported) and a random other passage (not):
-# bench/calibrate_citation_check.py gives 0.56 (accuracy 0.82 on 72 claims).
-SUPPORTED_AT = 0.56
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 # A passage sentence that addresses the model ("Ignore all previous instructions",
 # "Reply only with ...") is an injected instruction, not evidence: it never counts
@@ -70,8 +71,83 @@ def _passage_sentences(passage: Passage) -> list[tuple[int, int, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class Support:
+    """How one passage sentence supports a claim."""
+
+    passage: int
+    start: int
+    end: int
+    quote: str
+    """The passage sentence: ``quote`` is ``source_text[start:end]``."""
+    cosine: float
+    overlap: float
+    ungrounded: str | None
+    """What the claim states that this sentence's passage does not (None: nothing)."""
+
+    def score(self, similarity_weight: float) -> float:
+        """The weighted sum of cosine and term overlap."""
+        return similarity_weight * self.cosine + (1 - similarity_weight) * self.overlap
+
+
+def best_support(supports: Sequence[Support], similarity_weight: float) -> Support | None:
+    """The support that scores highest at ``similarity_weight``."""
+    return max(supports, key=lambda s: s.score(similarity_weight), default=None)
+
+
+def _claims(text: str, passages: int) -> list[tuple[str, list[int]]]:
+    """Each sentence of ``text`` without markers, and the passages it cites."""
+    claims = []
+    for span in sentence_spans(text):
+        raw = text[span.start : span.end]
+        cites = [int(n) for n in _MARKER.findall(raw) if 1 <= int(n) <= passages]
+        plain = _MARKER.sub("", raw).strip()
+        if any(c.isalnum() for c in plain):  # "." left of "[1] [2]." is no sentence
+            claims.append((plain, list(dict.fromkeys(cites))))
+    return claims
+
+
+def supports(
+    claims: Sequence[tuple[str, list[int]]],
+    passages: Sequence[Passage],
+    embeddings: Embeddings,
+) -> list[list[Support]]:
+    """For each claim, every sentence of the passages it cites (all, if none) with
+    its cosine, term overlap and grounding."""
+    candidates = [_passage_sentences(p) for p in passages]
+    flat = [quote for sentences in candidates for _, _, quote in sentences]
+    vectors = np.array(embeddings.embed_documents([c for c, _ in claims] + flat))
+    claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims) :]
+    flat_terms = [set(t) for t in tokenize(flat)]
+    offsets = np.cumsum([0] + [len(c) for c in candidates])
+    found = []
+    for index, (claim, cites) in enumerate(claims):
+        terms = set(tokenize([claim])[0])
+        of_claim = []
+        for p in (c - 1 for c in cites) if cites else range(len(passages)):
+            for at in range(offsets[p], offsets[p + 1]):
+                start, end, quote = candidates[p][at - offsets[p]]
+                of_claim.append(
+                    Support(
+                        passage=p,
+                        start=start,
+                        end=end,
+                        quote=quote,
+                        cosine=float(claim_vectors[index] @ sentence_vectors[at]),
+                        overlap=len(terms & flat_terms[at]) / len(terms) if terms else 0.0,
+                        ungrounded=ungrounded(claim, quote, passages[p].chunk.text),
+                    )
+                )
+        found.append(of_claim)
+    return found
+
+
 def check_answer(
-    text: str, passages: Sequence[Passage], embeddings: Embeddings, strict: bool
+    text: str,
+    passages: Sequence[Passage],
+    embeddings: Embeddings,
+    settings: Settings,
+    strict: bool,
 ) -> CheckedAnswer:
     """Verify each sentence of a generated answer.
 
@@ -79,42 +155,26 @@ def check_answer(
         text: the generated answer, with ``[n]`` markers (n from 1).
         passages: the numbered passages the model was given.
         embeddings: for cosine similarity.
+        settings: the citation check's weight and threshold.
         strict: drop unsupported sentences from the text.
 
     Returns:
         The cleaned text, one citation per (sentence, passage) support, and the checks.
     """
-    claims = []
-    for span in sentence_spans(text):
-        raw = text[span.start : span.end]
-        cites = [int(n) for n in _MARKER.findall(raw) if 1 <= int(n) <= len(passages)]
-        plain = _MARKER.sub("", raw).strip()
-        if any(c.isalnum() for c in plain):  # "." left of "[1] [2]." is no sentence
-            claims.append((plain, list(dict.fromkeys(cites))))
+    claims = _claims(text, len(passages))
     if not claims:
         return CheckedAnswer("", [], [])
-    candidates = [_passage_sentences(p) for p in passages]
-    flat = [quote for sentences in candidates for _, _, quote in sentences]
-    vectors = np.array(embeddings.embed_documents([c for c, _ in claims] + flat))
-    claim_vectors, sentence_vectors = vectors[: len(claims)], vectors[len(claims) :]
-    flat_terms = [set(t) for t in tokenize(flat)]
-    offsets = np.cumsum([0] + [len(c) for c in candidates])
-
+    weight = settings.citation_similarity_weight
     checked: list[CheckedSentence] = []
     citations: list[Citation] = []
     kept: list[str] = []
-    for index, (claim, cites) in enumerate(claims):
-        terms = set(tokenize([claim])[0])
-        best: tuple[float, int, int] | None = None  # (support, passage, sentence index)
-        for passage_index in (c - 1 for c in cites) if cites else range(len(passages)):
-            for at in range(offsets[passage_index], offsets[passage_index + 1]):
-                overlap = len(terms & flat_terms[at]) / len(terms) if terms else 0.0
-                cosine = float(claim_vectors[index] @ sentence_vectors[at])
-                support = SIMILARITY_WEIGHT * cosine + (1 - SIMILARITY_WEIGHT) * overlap
-                if best is None or support > best[0]:
-                    best = (support, passage_index, at - offsets[passage_index])
-        support = best[0] if best else 0.0
-        supported = support >= SUPPORTED_AT
+    found = supports(claims, passages, embeddings)
+    for (claim, cites), of_claim in zip(claims, found, strict=True):
+        best = best_support(of_claim, weight)
+        support = best.score(weight) if best else 0.0
+        supported = (
+            best is not None and support >= settings.citation_supported_at and not best.ungrounded
+        )
         checked.append(
             CheckedSentence(text=claim, cites=cites, supported=supported, support=round(support, 4))
         )
@@ -122,17 +182,16 @@ def check_answer(
             continue
         markers = ""
         if supported and best is not None:
-            start, end, quote = candidates[best[1]][best[2]]
-            chunk = passages[best[1]].chunk
+            chunk = passages[best.passage].chunk
             n = len(citations) + 1
             citations.append(
                 Citation(
                     n=n,
                     source=chunk.source,
                     section=chunk.section,
-                    start=start,
-                    end=end,
-                    quote=quote,
+                    start=best.start,
+                    end=best.end,
+                    quote=best.quote,
                     score=round(support, 4),
                 )
             )

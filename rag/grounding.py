@@ -10,6 +10,8 @@ model would, and none ships for this machine.)
 
 import re
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "without", "cannot"})
@@ -25,12 +27,16 @@ def _negated(text: str) -> bool:
 
 
 def _names(text: str) -> set[str]:
-    """Capitalised words not opening a sentence or clause (a name, not a first word)."""
+    """Capitalised words: mid-sentence, or opening one unless a stop word ("The",
+    "Which"). An ordinary word opening a sentence counts too ("Overall"); it is
+    grounded as long as the passage holds it in any case."""
     names = set()
     for match in _WORD.finditer(text):
+        word = match.group()
         before = text[: match.start()].rstrip()
-        if match.group()[0].isupper() and before and before[-1] not in '.!?:;"“(':
-            names.add(match.group().lower().rstrip("'’s"))
+        opening = not before or before[-1] in '.!?:;"“('
+        if word[0].isupper() and not (opening and word.lower() in STOPWORDS_EN_PLUS):
+            names.add(word.lower().rstrip("'’s"))
     return names
 
 

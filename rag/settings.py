@@ -79,33 +79,36 @@ class Settings(BaseSettings):
     )
 
     # 800 characters is about 180 MiniLM tokens, safely under its 256-token window.
-    chunk_size: int = Field(800, ge=100, description="maximum characters per chunk")
-    chunk_overlap: int = Field(150, ge=0, description="characters repeated between chunks")
+    # Chosen with the fusion by `rag eval tune` (rag/tuned.json).
+    chunk_size: int = Field(TUNED["chunk_size"], ge=100, description="maximum characters per chunk")
+    chunk_overlap: int = Field(
+        TUNED["chunk_overlap"], ge=0, description="characters repeated between chunks"
+    )
     max_file_mb: float = Field(50.0, gt=0, description="larger files are skipped")
 
     retriever: Literal["hybrid", "dense", "bm25"] = Field("hybrid")
     k: int = Field(5, ge=1, le=50, description="passages retrieved per question")
-    # Fusion chosen on the tune splits of seeds, SQuAD half-dev and PubMedQA together
-    # (evals/tune_retrieval.py; `rag eval tune`, or bench/retrieval_domains.py): the
-    # best mean hit@5 among fusions within 0.01 of the better of BM25 and dense on
-    # every set. Convex 0.5/0.5 over 40 candidates: tune hit@5 1.000 / 0.968 / 0.994
-    # where RRF (dense 0.5, BM25 1) had 1.000 / 0.949 / 0.992; test figures and every
-    # variant in docs/benchmarks.md, "Retrieval across domains".
+    # Chunking and fusion chosen together by `rag eval tune` on the tune splits of
+    # seeds, SQuAD half-dev and PubMedQA (evals/tune_retrieval.py): the best mean
+    # hit@5 among fusions within 0.01 of the better of BM25 and dense on every set.
+    # Every variant measured is in docs/tuning.md, the test figures in docs/benchmarks.md.
     fusion: Literal["rrf", "convex"] = Field(
-        TUNED.get("fusion", "convex"),
+        TUNED["fusion"],
         description="hybrid fusion: rrf (weighted reciprocal ranks) or convex (weighted sum "
         "of each side's min-max normalised scores)",
     )
     dense_weight: float = Field(
-        TUNED.get("dense_weight", 0.5), ge=0, description="weight of the dense side in fusion"
+        TUNED["dense_weight"], ge=0, description="weight of the dense side in fusion"
     )
     bm25_weight: float = Field(
-        TUNED.get("bm25_weight", 0.5), ge=0, description="weight of the BM25 side in fusion"
+        TUNED["bm25_weight"], ge=0, description="weight of the BM25 side in fusion"
     )
-    rrf_k: int = Field(60, ge=1, description="the RRF constant: 1 / (rrf_k + rank)")
+    rrf_k: int = Field(
+        TUNED.get("rrf_k", 60), ge=1, description="the RRF constant: 1 / (rrf_k + rank)"
+    )
     # A pool independent of k keeps the top 5 identical whether 5 or 10 are asked for.
     candidates: int = Field(
-        TUNED.get("candidates", 40), ge=1, description="candidates each side proposes for fusion"
+        TUNED["candidates"], ge=1, description="candidates each side proposes for fusion"
     )
 
     max_sentences: int = Field(3, ge=1, le=10, description="sentences in an extractive answer")
@@ -119,6 +122,16 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="weight of cosine (against term overlap) in a sentence's score",
+    )
+    citation_similarity_weight: float = Field(
+        TUNED["citation_similarity_weight"],
+        ge=0,
+        le=1,
+        description="weight of cosine (against term overlap) in a generated sentence's support",
+    )
+    citation_supported_at: float = Field(
+        TUNED["citation_supported_at"],
+        description="a generated sentence is supported from this support score on",
     )
 
     _arguments: frozenset[str] = PrivateAttr(frozenset())

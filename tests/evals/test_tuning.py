@@ -2,7 +2,14 @@
 
 from evals.claims import CheckedClaim
 from evals.suite import SuiteRow
-from evals.tune import Observed, balanced_accuracy, choose_threshold, choose_weight
+from evals.tune import (
+    Observed,
+    balanced_accuracy,
+    choose_citation_check,
+    choose_threshold,
+    choose_weight,
+)
+from rag.citation_check import Support
 from rag.extractive import Signal
 from rag.models import Citation
 
@@ -50,9 +57,27 @@ def test_the_threshold_maximises_f1_within_the_false_abstention_budget() -> None
     assert round({e["threshold"]: e["abstention_f1"] for e in table}[0.41], 3) == 0.857
 
 
+def _claim(kind: str, cosine: float, overlap: float, grounded: bool = True) -> CheckedClaim:
+    support = Support(0, 0, 1, "x", cosine, overlap, None if grounded else "number not in source")
+    return CheckedClaim(kind, [support])
+
+
 def test_balanced_accuracy_weighs_true_and_false_claims_alike() -> None:
-    # At 0.5: 1 of 2 true claims supported (0.5), 3 of 4 false ones refused (0.75).
-    claims = [CheckedClaim("true", 0.6), CheckedClaim("true", 0.4)]
-    claims += [CheckedClaim("number", s) for s in (0.55, 0.3)]
-    claims += [CheckedClaim("random", s) for s in (0.1, 0.2)]
-    assert balanced_accuracy(claims, 0.5) == (0.5 + 0.75) / 2
+    # Weight 1: a claim's score is its cosine. At 0.5: 1 of 2 true claims accepted
+    # (0.5); of 4 false ones, 0.55 is accepted and 0.9 refused as ungrounded (0.75).
+    claims = [_claim("true", 0.6, 0), _claim("true", 0.4, 0)]
+    claims += [_claim("number", 0.55, 0), _claim("number", 0.9, 0, grounded=False)]
+    claims += [_claim("random", s, 0) for s in (0.1, 0.2)]
+    assert balanced_accuracy(claims, 1.0, 0.5) == (0.5 + 0.75) / 2
+
+
+def test_the_citation_check_takes_the_lowest_weight_and_threshold_that_separate() -> None:
+    # Scores at weight w: true A 0.2 + 0.6w, true B 0.9 - 0.6w, random C 0.7w,
+    # random D 0.725 - 0.525w. D passes A until w = 0.525 / 1.125 = 0.467, so the
+    # first weight of the grid that separates them all is 0.5 (A 0.5, B 0.6,
+    # C 0.35, D 0.4625) and its lowest separating threshold 0.47.
+    claims = [_claim("true", 0.8, 0.2), _claim("true", 0.3, 0.9)]
+    claims += [_claim("random", 0.7, 0.0), _claim("random", 0.2, 0.725)]
+    (weight, threshold), table = choose_citation_check(claims)
+    assert (weight, threshold) == (0.5, 0.47)
+    assert {e["weight"]: e["balanced_accuracy"] for e in table}[0.45] < 1.0

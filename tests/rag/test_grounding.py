@@ -13,7 +13,8 @@ FILM = "The film Happy Gilmore 2 used AI tools to de-age characters."
 def test_a_claim_restating_the_source_is_grounded() -> None:
     claim = "Which film used AI tools to de-age characters: Happy Gilmore 2."
     assert ungrounded(claim, FILM, PASSAGE) is None
-    # A sentence-initial capital is not a name; "1,000" and "1000" are one number.
+    # An ordinary word opening the sentence is in the passage in lower case;
+    # "1,000" and "1000" are one number.
     revenue = "Netflix reported revenue of 11.08 billion dollars in 2025."
     assert ungrounded("Revenue was 11.08 billion in 2025.", revenue, PASSAGE) is None
     assert (
@@ -30,6 +31,10 @@ def test_a_changed_number_is_caught() -> None:
 def test_a_swapped_name_is_caught() -> None:
     claim = "Which film used AI tools to de-age characters: The Eternaut."
     assert ungrounded(claim, FILM, PASSAGE) == "name not in the source: eternaut"
+    # A name opening the sentence counts too.
+    revenue = "Netflix reported revenue of 11.08 billion dollars in 2025."
+    disney = "Disney reported revenue of 11.08 billion dollars in 2025."
+    assert ungrounded(disney, revenue, PASSAGE) == "name not in the source: disney"
 
 
 def test_an_added_or_dropped_negation_is_caught() -> None:
