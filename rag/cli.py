@@ -194,7 +194,10 @@ def evaluate(
     fail_under: Annotated[
         list[str] | None, typer.Option(help="METRIC=VALUE; exit 1 when below")
     ] = None,
-    retriever: Annotated[str | None, typer.Option(help="hybrid, bm25 or dense")] = None,
+    retriever: Annotated[
+        str | None,
+        typer.Option(help="hybrid, bm25, dense, or a baseline alone: langchain, txtai"),
+    ] = None,
     baselines: Annotated[
         bool, typer.Option(help="also BM25, dense, the LangChain recipe and txtai's hybrid")
     ] = False,
@@ -231,6 +234,8 @@ def evaluate(
     from evals.gates import write_baseline as save_baseline
     from evals.runner import dump_runs, load_runs
 
+    if retriever and retriever not in BASELINES:
+        _fail(f"--retriever {retriever}: use one of {', '.join(BASELINES)}", 2)
     try:
         if compare:
             before, after = load_runs(compare)
@@ -243,7 +248,8 @@ def evaluate(
             return
         gates = parse_gates(fail_under or [])
         expected = load_baseline(baseline) if baseline else None
-        settings = _settings(**({"retriever": retriever} if retriever else {}))
+        own = retriever in ("hybrid", "bm25", "dense")
+        settings = _settings(**({"retriever": retriever} if own else {}))
         name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings, split)
         with _progress() as progress:
 
@@ -256,7 +262,7 @@ def evaluate(
                 name,
                 settings,
                 corpus,
-                BASELINES if baselines else [settings.retriever],
+                BASELINES if baselines else [retriever or settings.retriever],
                 on_row,
             )
     except RagError as error:

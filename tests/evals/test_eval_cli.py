@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from evals.gates import TARGETS
 from rag.cli import app
 from tests.conftest import REPO
 
@@ -100,7 +101,11 @@ def test_seeds_test_split_holds_the_committed_baseline(tmp_path: Path) -> None:
     committed = REPO / "evals/baseline-seeds.json"
     result = runner.invoke(app, [*SEEDS_TEST, "--baseline", str(committed), "--json", "run.json"])
     assert result.exit_code == 0, result.output
-    assert "targets" in result.stdout and ("PASS" in result.stdout or "MISSED" in result.stdout)
+    metrics = json.loads(Path("run.json").read_text())[0]["metrics"]
+    lines = result.stdout.splitlines()
+    for target, goal in TARGETS.items():
+        line = next(line for line in lines if line.strip("│ ").startswith(target + " "))
+        assert ("PASS" if metrics[target] >= goal else "MISSED") in line, line
 
     raised = json.loads(committed.read_text())
     raised["metrics"]["hit@1"] += 0.05
@@ -114,3 +119,15 @@ def test_a_malformed_suite_names_its_line(tmp_path: Path) -> None:
     suite.write_text('{"id": "a", "question": "q", "answers": ["x"]}\n{"id": "b"}\n')
     result = runner.invoke(app, ["eval", str(suite)])
     assert result.exit_code == 1 and "bad.jsonl:2: not a valid suite row" in result.stderr
+
+
+def test_a_baseline_runs_alone_and_an_unknown_retriever_is_bad_input(tmp_path: Path) -> None:
+    source = tmp_path / "mini-squad.json"
+    source.write_text(json.dumps(SQUAD))
+    alone = runner.invoke(
+        app, ["eval", "squad", str(source), "--retriever", "langchain", "--json", "r.json"]
+    )
+    assert alone.exit_code == 0, alone.output
+    assert [run["name"] for run in json.loads(Path("r.json").read_text())] == ["langchain"]
+    unknown = runner.invoke(app, ["eval", "squad", str(source), "--retriever", "magic"])
+    assert unknown.exit_code == 2 and "--retriever magic: use one of" in unknown.stderr
