@@ -3,9 +3,10 @@
 Similarity cannot see that "revenue rose 12%" is not "revenue rose 21%": the two
 sentences share every word but one. The citation check therefore also refuses a
 sentence whose numbers or capitalised names are absent from the passage it
-cites, or whose negation differs from the passage sentence that best supports
-it. (No library does this small, offline check; a natural-language-inference
-model would, and none ships for this machine.)
+cites, that adds a negation the passage sentence that best supports it lacks,
+or that drops one standing just before a word the claim states. (No library
+does this small, offline check; a natural-language-inference model would, and
+none ships for this machine.)
 """
 
 import re
@@ -15,15 +16,31 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "without", "cannot"})
+_NEGATION_REACH = 3
 
 
 def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def _negated(text: str) -> bool:
-    words = {w.lower() for w in _WORD.findall(text)}
-    return bool(words & _NEGATIONS) or "n't" in text.lower() or "n’t" in text.lower()
+def _is_negation(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith(("n't", "n’t"))
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _negates(sentence: str, claim: str) -> bool:
+    """Whether ``sentence`` negates something ``claim`` states: a negation within
+    ``_NEGATION_REACH`` words before a content word of the claim ("cannot replace"
+    against "can replace"), not one in an unrelated clause."""
+    stated = {w for w in _words(claim) if w not in STOPWORDS_EN_PLUS and not _is_negation(w)}
+    words = _words(sentence)
+    return any(
+        _is_negation(word) and stated & set(words[at + 1 : at + 1 + _NEGATION_REACH])
+        for at, word in enumerate(words)
+    )
 
 
 def _names(text: str) -> set[str]:
@@ -48,6 +65,9 @@ def ungrounded(claim: str, sentence: str, passage: str) -> str | None:
     words = {w.lower().rstrip("'’s") for w in _WORD.findall(passage)}
     if missing := _names(claim) - words:
         return f"name not in the source: {', '.join(sorted(missing))}"
-    if _negated(claim) != _negated(sentence):
-        return "negation differs from the source"
+    claim_negated = any(_is_negation(w) for w in _words(claim))
+    if claim_negated and not any(_is_negation(w) for w in _words(sentence)):
+        return "negation differs from the source"  # a negation added
+    if not claim_negated and _negates(sentence, claim):
+        return "negation differs from the source"  # a negation dropped
     return None

@@ -44,3 +44,11 @@ def test_an_added_or_dropped_negation_is_caught() -> None:
     assert ungrounded("Ted Sarandos said AI can replace great storytelling.", said, PASSAGE) == (
         "negation differs from the source"
     )
+
+
+def test_a_negation_in_an_unrelated_clause_is_not_a_dropped_one() -> None:
+    sentence = "Netflix CEO Ted Sarandos says that while AI helps, it cannot replace the artistry."
+    assert ungrounded("The CEO of Netflix is Ted Sarandos.", sentence, sentence) is None
+    assert ungrounded("AI can replace the artistry.", sentence, sentence) == (
+        "negation differs from the source"
+    )
