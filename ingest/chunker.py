@@ -9,11 +9,12 @@ sentence wherever the size falls; here a sentence is cut only when it alone is
 longer than ``size``, between words, into exact slices.
 """
 
+import bisect
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
 
-from ingest.document import SourceDocument
+from ingest.document import Heading, Page, SourceDocument
 from rag.models import Chunk
 from rag.text import Span, paragraph_spans, sentence_spans
 
@@ -29,18 +30,45 @@ def chunk_id(path: str, text: str, occurrence: int) -> str:
     return hashlib.sha256(f"{path}\0{occurrence}\0{text}".encode()).hexdigest()[:32]
 
 
-def _sections(doc: SourceDocument) -> Iterator[tuple[str, int, int]]:
-    """(heading, start, end) of each section; a heading with no body of its own
-    (a title above a subtitle) joins the next section, whose heading names it."""
-    bounds = [(doc.title, 0, 0)] + [(h.text, h.start, h.end) for h in doc.headings]
+def heading_paths(headings: list[Heading]) -> list[list[str]]:
+    """Each heading's path: the headings it sits under (by level), outermost first, then
+    itself. Headings without a level count as top-level."""
+    paths: list[list[str]] = []
+    stack: list[tuple[int, str]] = []
+    for heading in headings:
+        level = heading.level or 0
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, label(heading.text)))
+        paths.append([text for _, text in stack])
+    return paths
+
+
+def _sections(doc: SourceDocument) -> Iterator[tuple[str, list[str], int, int]]:
+    """(heading, heading path, start, end) of each section; a heading with no body of
+    its own (a title above a subtitle) joins the next section, whose heading names it."""
+    paths = heading_paths(doc.headings)
+    bounds: list[tuple[str, list[str], int, int]] = [(doc.title, [], 0, 0)] + [
+        (h.text, path, h.start, h.end) for h, path in zip(doc.headings, paths, strict=True)
+    ]
     pending: int | None = None
-    for index, (heading, start, heading_end) in enumerate(bounds):
-        end = bounds[index + 1][1] if index + 1 < len(bounds) else len(doc.text)
+    for index, (heading, path, start, heading_end) in enumerate(bounds):
+        end = bounds[index + 1][2] if index + 1 < len(bounds) else len(doc.text)
         if not doc.text[heading_end:end].strip():
             pending = start if pending is None else pending
             continue
-        yield heading, start if pending is None else pending, end
+        yield heading, path, start if pending is None else pending, end
         pending = None
+
+
+def page_marks(pages: list[Page], start: int, end: int) -> list[tuple[int, int]] | None:
+    """(offset, number) of the page in effect at ``start``, then of each page that
+    begins before ``end``; None when the document has no pages."""
+    if not pages:
+        return None
+    first = max(bisect.bisect_right(pages, start, key=lambda page: page.start) - 1, 0)
+    last = bisect.bisect_left(pages, end, lo=first + 1, key=lambda page: page.start)
+    return [(page.start, page.number) for page in pages[first:last]]
 
 
 def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: int) -> list[Span]:
@@ -110,10 +138,12 @@ def label(text: str, limit: int = MAX_LABEL_CHARS) -> str:
 
 
 def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
-    """Cut a document into chunks that carry their source, section and offsets."""
+    """Cut a document into chunks that carry their source, section, offsets and what
+    locates a quote inside them (heading path, pages, slides)."""
     chunks = []
     seen: Counter[str] = Counter()
-    for section, start, end in _sections(doc):
+    covered = 0  # the end of the text the chunks so far hold
+    for section, path, start, end in _sections(doc):
         paragraph_starts = {p.start for p in paragraph_spans(doc.text, start, end)}
         sentences = bounded(doc.text, sentence_spans(doc.text, start, end), size)
         for span in pack(sentences, paragraph_starts, size, overlap):
@@ -129,6 +159,11 @@ def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
                     section=label(section),
                     start=span.start,
                     end=span.end,
+                    headings=path if doc.outline else None,
+                    pages=page_marks(doc.pages, span.start, span.end),
+                    slides=page_marks(doc.slides, span.start, span.end),
+                    gap=doc.text[covered : span.start],
                 )
             )
+            covered = max(covered, span.end)
     return chunks

@@ -2,7 +2,8 @@
 
 Text formats (.txt, .md) keep the file's characters exactly, so a citation's
 offsets can be checked against the file itself. HTML and PDF are reduced to
-their text; offsets then point into that extracted text.
+their text (as are Word and PowerPoint files, ingest/office.py); offsets then
+point into that extracted text.
 """
 
 import logging
@@ -16,7 +17,9 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from ingest.document import Heading, LoadError, SourceDocument
+from ingest.blocks import Blocks, flatten
+from ingest.document import Heading, LoadError, Page, SourceDocument
+from ingest.office import load_docx, load_pptx
 from rag.text import paragraph_spans
 
 # A plain-text heading: one short line on its own, without closing punctuation.
@@ -103,12 +106,12 @@ def load_markdown(path: Path, source: str) -> SourceDocument:
     text = _decode(path)
     fenced = [(m.start(), m.end()) for m in _MARKDOWN_FENCE.finditer(text)]
     headings = [
-        Heading(m.start(), m.end(), m.group(2).strip())
+        Heading(m.start(), m.end(), m.group(2).strip(), len(m.group(1)))
         for m in _MARKDOWN_HEADING.finditer(text)
         if not any(start <= m.start() < end for start, end in fenced)
     ]
     title = headings[0].text if headings else _first_line(text, path.stem)
-    return SourceDocument(text, source, str(path), title, headings)
+    return SourceDocument(text, source, str(path), title, headings, outline=True)
 
 
 def load_html(path: Path, source: str) -> SourceDocument:
@@ -117,26 +120,22 @@ def load_html(path: Path, source: str) -> SourceDocument:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for noise in soup.find_all(_HTML_NOISE):
         noise.decompose()
-    parts: list[str] = []
+    blocks = Blocks()
     headings: list[Heading] = []
-    length = 0
     for element in soup.find_all(_HTML_BLOCKS):
         if element.find_parent(_HTML_BLOCKS):
             continue  # its text is part of the enclosing block
-        block = " ".join(element.get_text(" ").split())
-        if not block:
-            continue
-        start = length + (2 if parts else 0)
-        if element.name in _HTML_BLOCKS[:6]:
-            headings.append(Heading(start, start + len(block), block))
-        parts.append(block)
-        length = start + len(block)
-    text = "\n\n".join(parts) or "\n".join(
+        block = flatten(element.get_text(" "))
+        span = blocks.add(block)
+        if span and element.name in _HTML_BLOCKS[:6]:
+            headings.append(Heading(span.start, span.end, block, int(element.name[1])))
+    text = blocks.text() or "\n".join(
         line.strip() for line in soup.get_text("\n").splitlines() if line.strip()
     )
     if not text.strip():
         raise LoadError("no text in the HTML page")
-    return SourceDocument(text, source, str(path), title or _first_line(text, path.stem), headings)
+    title = title or _first_line(text, path.stem)
+    return SourceDocument(text, source, str(path), title, headings, outline=True)
 
 
 class _Collected(logging.Handler):
@@ -200,11 +199,18 @@ def load_pdf(path: Path, source: str) -> SourceDocument:
         )
     for message in pypdf_warnings[:_PDF_WARNINGS_SHOWN]:
         _log.warning("warning: %s: %s", source, message)
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    blocks = Blocks()
+    starts = [(blocks.add(page.strip()), number) for number, page in enumerate(pages, start=1)]
+    text = blocks.text()
     if not text:
         raise LoadError("the PDF has no extractable text (scanned images need OCR first)")
     return SourceDocument(
-        text, source, str(path), title or _first_line(text, path.stem), plain_text_headings(text)
+        text,
+        source,
+        str(path),
+        title or _first_line(text, path.stem),
+        plain_text_headings(text),
+        pages=[Page(span.start, number) for span, number in starts if span],
     )
 
 
@@ -215,6 +221,8 @@ LOADERS: dict[str, Callable[[Path, str], SourceDocument]] = {
     ".html": load_html,
     ".htm": load_html,
     ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".pptx": load_pptx,
 }
 
 

@@ -33,6 +33,10 @@ ProgressCallback = Callable[[int, int], None]
 # New chunks are embedded and written once this many are waiting: big enough
 # batches for the embedder, small enough that memory stays flat at any size.
 _FLUSH_CHUNKS = 512
+# Part of every file's digest: a new value makes the next ingest chunk every file
+# again, once. Chunk ids are content addresses, so chunks whose text is the same
+# only get their new metadata (here: locations, added in "2"), without embedding.
+_CHUNK_FORMAT = "2"
 
 
 class SkippedFile(BaseModel):
@@ -107,10 +111,13 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]
     return list(files), folders, missing
 
 
-def _digest(path: Path, source: str, settings: Settings) -> str:
-    """Changes when the file's bytes, its name or the chunking settings change."""
+def file_digest(path: Path, source: str, settings: Settings) -> str:
+    """Changes when the file's bytes, its name, the chunking settings or the chunk
+    format change."""
     digest = hashlib.sha256(path.read_bytes())
-    digest.update(f"\0{source}\0{settings.chunk_size}\0{settings.chunk_overlap}".encode())
+    digest.update(
+        f"\0{source}\0{settings.chunk_size}\0{settings.chunk_overlap}\0{_CHUNK_FORMAT}".encode()
+    )
     return digest.hexdigest()
 
 
@@ -143,11 +150,7 @@ def _plan(path: Path, record: FileRecord, settings: Settings, index: ChunkIndex)
     chunks = _load_chunks(path, record.source, settings)
     indexed = index.chunk_spans(str(path))
     new = [c for c in chunks if c.id not in indexed]
-    moved = [
-        c
-        for c in chunks
-        if c.id in indexed and indexed[c.id] != c.model_dump(exclude={"id", "text"})
-    ]
+    moved = [c for c in chunks if c.id in indexed and indexed[c.id] != c.metadata()]
     stale = set(indexed) - {c.id for c in chunks}
     return _FileUpdate(record.model_copy(update={"chunks": len(chunks)}), new, moved, stale)
 
@@ -209,7 +212,7 @@ def ingest(
             record = FileRecord(
                 path=str(path),
                 source=source,
-                digest=_digest(path, source, settings),
+                digest=file_digest(path, source, settings),
                 chunks=0,
                 version=uuid.uuid4().hex,
             )

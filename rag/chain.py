@@ -16,9 +16,11 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from rag.catalog import CollectionInfo, Collections
     from rag.extractive import ExtractiveAnswerer
     from rag.generative import GenerativeAnswerer
     from rag.index import ChunkIndex
+    from rag.scope import SourceScope
 
 # Streamed pieces: a word with the white space after it.
 _PIECE = re.compile(r"\S+\s*")
@@ -35,15 +37,43 @@ class PassageRetriever(Protocol):
 class Chain:
     """Retrieval plus answering, built once from one ``Settings``."""
 
-    def __init__(self, settings: Settings, retriever: PassageRetriever | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: PassageRetriever | None = None,
+        models: "Chain | None" = None,
+    ) -> None:
         """Nothing heavy happens here; the model and index open on first use.
 
         Args:
             settings: the configuration.
             retriever: replaces the hybrid retriever (evals use it for baselines).
+            models: a chain over another collection whose embedder and answerers
+                this one shares (rag.catalog), instead of loading its own.
         """
         self.settings = settings
         self._retriever = retriever
+        self._models = models
+
+    def collection(self, name: str | None) -> "Chain":
+        """The chain over collection ``name`` of this deployment (None: this chain's own
+        collection), sharing this chain's models.
+
+        Raises:
+            NotFound: there is no such collection.
+            RagError: ``name`` cannot name a collection.
+        """
+        return (self._models or self)._collections.get(name)
+
+    def collections(self) -> list["CollectionInfo"]:
+        """Every collection of this deployment, with its file and chunk counts."""
+        return (self._models or self)._collections.list()
+
+    @cached_property
+    def _collections(self) -> "Collections":
+        from rag.catalog import Collections
+
+        return Collections(self)
 
     @cached_property
     def index(self) -> "ChunkIndex":
@@ -55,6 +85,8 @@ class Chain:
     @cached_property
     def embeddings(self) -> "Embeddings":
         """The embedder ``settings`` choose (one per process, shared by every chain)."""
+        if self._models is not None:
+            return self._models.embeddings
         from rag.embeddings import load_embeddings
 
         return load_embeddings(self.settings)
@@ -62,6 +94,8 @@ class Chain:
     @cached_property
     def _queries(self) -> "Embeddings":
         # Retriever and answerer share one embedding of each question.
+        if self._models is not None:
+            return self._models._queries
         from rag.embeddings import QueryCache
 
         return QueryCache(self.embeddings)
@@ -78,6 +112,8 @@ class Chain:
     @cached_property
     def answerer(self) -> "ExtractiveAnswerer":
         """The extractive answerer, its sentence vectors kept in ``data_dir/cache``."""
+        if self._models is not None:
+            return self._models.answerer
         from rag.embeddings import embedder_id
         from rag.extractive import ExtractiveAnswerer
         from rag.sentence_store import SentenceStore
@@ -92,6 +128,8 @@ class Chain:
     @cached_property
     def generator(self) -> "GenerativeAnswerer":
         """The LLM answerer (only when ``settings.llm`` is not ``none``)."""
+        if self._models is not None:
+            return self._models.generator
         from rag.generative import GenerativeAnswerer
         from rag.llm import create_chat_model
 
@@ -106,7 +144,14 @@ class Chain:
             raise RagError(f"the question is longer than {limit} characters")
         return question
 
-    def answer(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int | None = None,
+        *,
+        sources: Sequence[str] = (),
+    ) -> Answer:
         """Answer ``question`` from the indexed documents, with exact citations.
 
         Args:
@@ -115,54 +160,76 @@ class Chain:
                 follow-up is retrieved together with the last one (rag.followup),
                 or rewritten by the LLM when one is configured.
             k: passages to retrieve (``settings.k`` when None).
+            sources: path prefixes (folders or files) to restrict retrieval to
+                (rag.scope); none: every document of the collection.
 
         Returns:
             The answer, its citations, whether it abstained, and stage timings.
 
         Raises:
+            NotFound: no document is under ``sources``.
             RagError: the question is empty or too long, the index is empty, or
                 the LLM failed (without ``llm_fallback=extractive``).
         """
-        *_, last = self.stream(question, history, k)
+        *_, last = self.stream(question, history, k, sources=sources)
         assert isinstance(last, Answer)
         return last
 
     def stream(
-        self, question: str, history: Sequence[str] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int | None = None,
+        *,
+        sources: Sequence[str] = (),
     ) -> Iterator[str | Answer]:
         """Yield the answer text as it is produced, then the complete ``Answer``.
 
         The extractive answer is whole at once; it is cut into words so that
         every surface renders it the way a generating LLM streams.
         """
+        from rag.scope import SourceScope
+
         question = self._check_question(question)
+        scope = SourceScope.parse(sources)
         if self.index.count() == 0:  # before any model loads: a clear error, at once
             raise RagError("the index is empty: run `rag ingest` first")
         if self.settings.llm == "none":
-            answer = self._extractive(question, history, k)
+            answer = self._extractive(question, history, k, scope)
             yield from self.pieces(answer.answer)
             yield answer
             return
         try:
-            yield from self._generative(question, history, k)
+            yield from self._generative(question, history, k, scope)
         except LlmUnavailable as error:
             if self.settings.llm_fallback != "extractive":
                 raise
-            answer = self._extractive(question, history, k)
+            answer = self._extractive(question, history, k, scope)
             answer.notice = f"{error}; showing the extractive answer instead"
             yield answer
 
-    def _extractive(self, question: str, history: Sequence[str], k: int | None) -> Answer:
+    def _retrieve(self, query: str, k: int | None, scope: "SourceScope | None") -> list[Passage]:
+        if scope is None:
+            return self.retriever.retrieve(query, k)
+        from rag.retrieval import HybridRetriever
+
+        if not isinstance(self.retriever, HybridRetriever):
+            raise RagError("source filters work with the built-in retrievers only")
+        return self.retriever.retrieve(query, k, scope)
+
+    def _extractive(
+        self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
+    ) -> Answer:
         answerer, _ = self.answerer, self.retriever  # load models outside the timings
         began = time.perf_counter()
         standalone = standalone_question(question, history)
-        passages = self.retriever.retrieve(standalone, k)
+        passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
         text, citations = answerer.answer(question, passages, standalone)
         return _answer(question, text, citations, passages, began, retrieved)
 
     def _generative(
-        self, question: str, history: Sequence[str], k: int | None
+        self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
     ) -> Iterator[str | Answer]:
         from rag.citation_check import check_answer
         from rag.extractive import ABSTENTION
@@ -170,7 +237,7 @@ class Chain:
         generator, _ = self.generator, self.retriever  # load models outside the timings
         began = time.perf_counter()
         standalone = generator.standalone_question(question, history)
-        passages = self.retriever.retrieve(standalone, k)
+        passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
         strict = self.settings.strict_citations
         if strict and self.answerer.abstains(question, passages, standalone):

@@ -184,17 +184,7 @@ def check_answer(
         if supported and best is not None:
             chunk = passages[best.passage].chunk
             n = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=n,
-                    source=chunk.source,
-                    section=chunk.section,
-                    start=best.start,
-                    end=best.end,
-                    quote=best.quote,
-                    score=round(support, 4),
-                )
-            )
+            citations.append(Citation.quoting(chunk, best.start, best.end, n, round(support, 4)))
             markers = f" [{n}]"
         kept.append(claim + markers)
     return CheckedAnswer(" ".join(kept), citations, checked)

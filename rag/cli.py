@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag.errors import RagError
+from rag.errors import NotFound, RagError
 from rag.settings import (
     MASK,
     SECRET_SETTINGS,
@@ -37,6 +37,10 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+CollectionOption = Annotated[
+    str | None,
+    typer.Option("--collection", "-c", help="the collection (document set) [default: collection]"),
+]
 DEFAULT_CORPUS = Path("seeds")
 
 
@@ -74,31 +78,34 @@ def ingest(
     reset: Annotated[
         bool, typer.Option("--reset", help="empty the index first, then ingest from nothing")
     ] = False,
+    collection: CollectionOption = None,
 ) -> None:
-    """Add, update and remove documents so the index matches the files."""
+    """Add, update and remove documents so the index matches the files.
+
+    With --collection, into that collection (created if new) instead of the default.
+    """
     from ingest.pipeline import ingest as run_ingest
-    from rag.chain import Chain
     from rag.embeddings import load_embeddings
-    from rag.index import reset_index
+    from rag.index import open_index, reset_index
     from rag.lexical import LiveBm25, cache_path
 
-    settings = _settings()
-    chain = Chain(settings)
+    settings = _settings(**({"collection": collection} if collection else {}))
     try:
         if reset:
             reset_index(settings)
+        index = open_index(settings, create=True)  # only ingest creates a collection
         with _progress() as progress:
             task = progress.add_task("ingesting files", total=None)
             report = run_ingest(
                 paths or [DEFAULT_CORPUS],
                 settings,
-                chain.index,
+                index,
                 load_embeddings(settings),
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
             # Bring the saved BM25 state up to date now, so `rag serve` only loads it.
             progress.update(task, description="indexing terms", completed=0, total=None)
-            LiveBm25(chain.index, cache_path(settings)).current()
+            LiveBm25(index, cache_path(settings)).current()
     except RagError as error:
         _fail(str(error))
     for skipped in report.skipped:
@@ -117,9 +124,11 @@ def _print_answer(answer: "Answer") -> None:
     style = "italic yellow" if answer.abstained else ""
     out.print(escape(answer.answer), style=style, highlight=False)
     for c in answer.citations:
+        where = c.location.describe() if c.location else ""  # page 2, slide 3, headings
+        place = f"{escape(where)}, " if where else ""
         out.print(
             f"\n[bold][{c.n}][/] {escape(c.source)} › {escape(c.section)} "
-            f"[dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]",
+            f"[dim]({place}chars {c.start}-{c.end}, score {c.score:.2f})[/]",
             highlight=False,
         )
         out.print(f"    “{escape(c.quote)}”", highlight=False)
@@ -130,26 +139,38 @@ def ask(
     question: Annotated[str, typer.Argument(help="the question")],
     as_json: JsonOption = False,
     k: Annotated[int | None, typer.Option(help="passages to retrieve")] = None,
+    collection: CollectionOption = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(help="only documents under this folder or file (repeatable)"),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed documents, citing exact passages."""
+    from rag.catalog import valid_name
     from rag.chain import Chain
     from rag.models import Answer
 
     settings = _settings(**({"k": k} if k is not None else {}))
+    try:
+        valid_name(collection or settings.collection)
+    except RagError as error:  # a bad argument, like a bad setting
+        _fail(str(error), 2)
     # A generated answer streams to stderr as it is written; the checked answer
     # (markers verified, unsupported sentences flagged or dropped) follows on stdout.
     live = settings.llm != "none" and not as_json
     try:
-        chain = Chain(settings)
+        chain = Chain(settings).collection(collection)
         # A killed (or still running) ingest leaves the index part-updated: say so, answer.
         unfinished = chain.index.unfinished_ingest()
         if unfinished:
             err.print(f"[yellow]note:[/] {escape(unfinished)}")
-        for event in chain.stream(question):
+        for event in chain.stream(question, sources=source or ()):
             if isinstance(event, Answer):
                 answer = event
             elif live:
                 err.print(event, end="", style="dim", highlight=False, markup=False)
+    except NotFound as error:  # a collection or a --source that names nothing
+        _fail(str(error), 2)
     except RagError as error:
         _fail(str(error))
     if live:
@@ -158,6 +179,25 @@ def ask(
         print(answer.model_dump_json())
     else:
         _print_answer(answer)
+
+
+@app.command("collections")
+def list_collections(as_json: JsonOption = False) -> None:
+    """List the collections (document sets) with their file and chunk counts."""
+    from rag.catalog import list_collections as listed
+
+    settings = _settings()
+    try:
+        collections = listed(settings)
+    except RagError as error:
+        _fail(str(error))
+    if as_json:
+        print(json.dumps([c.model_dump() for c in collections]))
+        return
+    table = Table("collection", "files", "chunks", "")
+    for c in collections:
+        table.add_row(escape(c.name), str(c.files), str(c.chunks), "default" if c.default else "")
+    out.print(table)
 
 
 @app.command()

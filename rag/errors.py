@@ -15,3 +15,7 @@ class ChromaUnavailable(Unavailable):
 
 class LlmUnavailable(Unavailable):
     """The configured LLM server did not answer (unreachable, failing or timed out)."""
+
+
+class NotFound(RagError):
+    """What a question names does not exist: a collection, or documents under a path."""

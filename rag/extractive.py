@@ -143,15 +143,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 overlap = len(question_terms & terms) / len(question_terms) if question_terms else 0
-                citation = Citation(
-                    n=0,
-                    source=chunk.source,
-                    section=chunk.section,
-                    start=chunk.start + start,
-                    end=chunk.start + end,
-                    quote=quote,
-                    score=0.0,
-                )
+                citation = Citation.quoting(chunk, chunk.start + start, chunk.start + end)
                 signals.append(Signal(citation, float(cosine), overlap))
         return signals
 

@@ -17,7 +17,9 @@ import hashlib
 import itertools
 import json
 import os
+import tempfile
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,7 @@ class _Weights:
     ids: list[str]
     matrix: sparse.csc_matrix
     idf: np.ndarray
+    position: np.ndarray  # the matrix row of each ``Bm25`` row (-1: removed)
 
 
 @dataclass
@@ -74,6 +77,18 @@ class Bm25:
             self.terms[row] = self.terms[row][:0]
             self.counts[row] = self.counts[row][:0]
         self._weights = None
+
+    def copy(self) -> "Bm25":
+        """A copy that changes independently of this state (the row arrays are shared:
+        they are replaced, never changed in place)."""
+        return Bm25(
+            dict(self.vocabulary),
+            list(self.ids),
+            list(self.terms),
+            list(self.counts),
+            dict(self.files),
+            self._weights,
+        )
 
     def sync(self, index: ChunkIndex) -> bool:
         """Read from ``index`` the files that changed since; True if any did."""
@@ -120,38 +135,61 @@ class Bm25:
         ).tocsc()
         document_frequency = np.diff(matrix.indptr)
         idf = np.log(1 + (len(live) - document_frequency + 0.5) / (document_frequency + 0.5))
-        self._weights = _Weights([self.ids[row] or "" for row in live], matrix, idf)
+        position = np.full(len(self.ids), -1, dtype=np.int64)
+        position[live] = np.arange(len(live))
+        self._weights = _Weights([self.ids[row] or "" for row in live], matrix, idf, position)
         return self._weights
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The ids of the ``k`` best chunks with a positive score, best first."""
+    def search(
+        self, query: str, k: int, paths: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ids of the ``k`` best chunks with a positive score, best first.
+
+        Args:
+            query: the question.
+            k: how many chunks.
+            paths: when given, only the chunks of these files (absolute paths) are
+                ranked. Term statistics (idf, average length) stay those of the whole
+                collection, as a filter in Lucene leaves scores unchanged.
+        """
         known = {self.vocabulary[t] for t in tokenize([query])[0] if t in self.vocabulary}
         weights = self._weighted()
         if not known or not weights.ids:
             return []
         columns = np.array(sorted(known))
         scores = weights.matrix[:, columns] @ weights.idf[columns]
-        top = np.argpartition(-scores, min(k, len(scores)) - 1)[:k]
+        rows = np.arange(len(scores)) if paths is None else self._rows_of(paths, weights)
+        if not len(rows):
+            return []
+        top = rows[np.argpartition(-scores[rows], min(k, len(rows)) - 1)[:k]]
         best = top[np.argsort(-scores[top], kind="stable")]
         return [(weights.ids[i], float(scores[i])) for i in best if scores[i] > 0]
+
+    def _rows_of(self, paths: Collection[str], weights: _Weights) -> np.ndarray:
+        """The matrix rows of the chunks of ``paths`` (files this state does not hold: none)."""
+        rows = [row for path in paths for row in self.files.get(path, ("", []))[1]]
+        found = weights.position[np.asarray(rows, dtype=np.int64)]
+        return found[found >= 0]
 
     def save(self, path: Path) -> None:
         """Write the state to ``path`` (.npz) and its ``.json`` sibling, atomically."""
         self._compact()
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = path.with_name(path.name + ".tmp.npz")
-        np.savez(
-            arrays,
-            sizes=np.array([len(t) for t in self.terms], dtype=np.int64),
-            terms=np.concatenate(self.terms or [np.zeros(0, np.int32)]).astype(np.int32),
-            counts=np.concatenate(self.counts or [np.zeros(0, np.float32)]).astype(np.float32),
-        )
-        described = path.with_suffix(".json.tmp")
-        described.write_text(
-            json.dumps({"vocabulary": list(self.vocabulary), "ids": self.ids, "files": self.files})
-        )
-        os.replace(described, path.with_suffix(".json"))
-        os.replace(arrays, path)
+        # Unique temporary names: two processes may save the same collection at once.
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as arrays:
+            np.savez(
+                arrays,
+                sizes=np.array([len(t) for t in self.terms], dtype=np.int64),
+                terms=np.concatenate(self.terms or [np.zeros(0, np.int32)]).astype(np.int32),
+                counts=np.concatenate(self.counts or [np.zeros(0, np.float32)]).astype(np.float32),
+            )
+        described = {"vocabulary": list(self.vocabulary), "ids": self.ids, "files": self.files}
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, suffix=".json", delete=False
+        ) as listing:
+            json.dump(described, listing)
+        os.replace(listing.name, path.with_suffix(".json"))
+        os.replace(arrays.name, path)
 
     @classmethod
     def load(cls, path: Path) -> "Bm25":
@@ -193,11 +231,17 @@ class LiveBm25:
         self._bm25 = Bm25.load(saved) if saved else Bm25()
 
     def current(self) -> Bm25:
-        """The BM25 index for the collection as it is now (synced if it changed)."""
+        """The BM25 index for the collection as it is now (synced if it changed).
+
+        The state returned is never changed afterwards: a change is synced into a
+        copy, which replaces it, so a search running meanwhile sees one state only.
+        """
         version = self._index.version()
         with self._lock:
             if version != self._version:
-                if self._bm25.sync(self._index) and self._saved:
-                    self._bm25.save(self._saved)
-                self._version = version
+                fresh = self._bm25.copy()
+                if fresh.sync(self._index) and self._saved:
+                    fresh.save(self._saved)
+                fresh._weighted()  # built here, once, not by concurrent searches
+                self._bm25, self._version = fresh, version
             return self._bm25

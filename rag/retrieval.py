@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 from rag.index import ChunkIndex
 from rag.lexical import LiveBm25, cache_path
 from rag.models import Passage
+from rag.scope import LiveFiles, SourceScope
 from rag.settings import Settings
 
 
@@ -73,20 +74,35 @@ class HybridRetriever(BaseRetriever):
     index: ChunkIndex
     embeddings: Embeddings
     bm25: LiveBm25
+    files: LiveFiles
     settings: Settings
 
-    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
-        """The ``k`` best passages for ``query`` (``settings.k`` by default)."""
+    def retrieve(
+        self, query: str, k: int | None = None, scope: SourceScope | None = None
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query`` (``settings.k`` by default).
+
+        Args:
+            query: the question.
+            k: how many passages.
+            scope: when given, both sides rank only the chunks of the files in it.
+
+        Raises:
+            NotFound: no file of the index is in ``scope``.
+        """
         k = k or self.settings.k
         mode = self.settings.retriever
         candidates = max(self.settings.candidates, k) if mode == "hybrid" else k
+        paths = None if scope is None else self.files.paths_in(scope)
         dense = (
-            self.index.search(self.embeddings.embed_query(query), candidates)
+            self.index.search(self.embeddings.embed_query(query), candidates, paths)
             if mode in ("hybrid", "dense")
             else []
         )
         lexical = (
-            self.bm25.current().search(query, candidates) if mode in ("hybrid", "bm25") else []
+            self.bm25.current().search(query, candidates, paths)
+            if mode in ("hybrid", "bm25")
+            else []
         )
         dense_scores = {chunk.id: score for chunk, score in dense}
         bm25_scores = dict(lexical)
@@ -134,5 +150,6 @@ def build_retriever(
         index=index,
         embeddings=embeddings,
         bm25=LiveBm25(index, cache_path(settings)),
+        files=LiveFiles(index),
         settings=settings,
     )

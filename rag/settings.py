@@ -7,6 +7,7 @@ then the defaults below. No other module reads the environment.
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +36,21 @@ LIST_SETTINGS = ("allowed_origins", "api_tokens", "auth", "examples", "trusted_p
 SECRET_SETTINGS = frozenset({"api_tokens", "auth", "llm_api_key", "secret_key"})
 
 
+# Chroma's rules (letters, digits, "-", "_"), minus the dot, which names the
+# manifest (`<name>.files`), and with short names allowed (rag.index.chroma_name).
+COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?")
+
+
+def check_collection_name(name: str) -> str:
+    """``name`` if it can name a collection; a ``ValueError`` saying why not otherwise."""
+    if not COLLECTION_NAME.fullmatch(name):
+        raise ValueError(
+            "a collection name is 1-63 letters, digits, '-' or '_', "
+            "starting and ending with a letter or digit"
+        )
+    return name
+
+
 class SettingsInvalid(RagError):
     """A setting has a value it cannot take; the message names the setting and the value."""
 
@@ -53,7 +69,16 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="a Chroma server, e.g. http://127.0.0.1:8000 (replaces data_dir)"
     )
-    collection: str = Field("documents", description="Chroma collection name")
+    collection: str = Field(
+        "documents", description="the collection asked and ingested by default (see README)"
+    )
+    # Each open collection keeps its BM25 state in memory (~60 MB per 100k chunks).
+    max_collections_open: int = Field(
+        8,
+        ge=1,
+        description="collections a server keeps open besides the default; past it, the "
+        "least recently used is closed",
+    )
 
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
@@ -222,6 +247,11 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError('not a JSON list; use a,b or ["a","b"]') from None
         return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        return check_collection_name(value)
 
     @field_validator("rate_limit")
     @classmethod

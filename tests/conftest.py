@@ -8,6 +8,7 @@ import pytest
 
 from rag.chain import Chain
 from rag.settings import Settings
+from tests.corpora import Deployment, build_deployment
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -47,4 +48,26 @@ def seeded_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     chain = Chain(Settings(data_dir=root / "data"))
     report = ingest([corpus_dir], chain.settings, chain.index, load_embeddings(chain.settings))
     assert report.added > 0
+    return chain
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    """Two collections, ``hr`` (the default) and ``engineering``, shared by read-only tests."""
+    return build_deployment(tmp_path_factory.mktemp("deployment"))
+
+
+@pytest.fixture(scope="session")
+def located_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
+    """One chain over PDF, .pptx, .docx and Markdown files (tests.documents), shared by
+    read-only tests of locations and of the source view."""
+    from ingest.pipeline import ingest
+    from rag.embeddings import load_embeddings
+    from tests.documents import write_located_corpus
+
+    root = tmp_path_factory.mktemp("located")
+    folder = write_located_corpus(root / "docs")
+    chain = Chain(Settings(data_dir=root / "data"))
+    report = ingest([folder], chain.settings, chain.index, load_embeddings(chain.settings))
+    assert report.files == 5 and not report.skipped, report
     return chain

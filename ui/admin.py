@@ -9,6 +9,7 @@ from ingest.loaders import LOADERS
 from ingest.pipeline import ingest
 from rag.chain import Chain
 from rag.embeddings import load_embeddings
+from rag.index import open_index
 
 
 def sources_table(chain: Chain) -> list[list[object]]:
@@ -30,7 +31,7 @@ def upload(chain: Chain, files: list[str] | None, progress: gr.Progress) -> str:
     report = ingest(
         targets,
         chain.settings,
-        chain.index,
+        open_index(chain.settings, create=True),  # asking never creates it; ingest does
         load_embeddings(chain.settings),
         on_progress=lambda done, total: progress(done / total, desc="embedding"),
     )

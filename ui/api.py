@@ -9,16 +9,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from rag.catalog import CollectionInfo
 from rag.chain import Chain
-from rag.errors import RagError, Unavailable
+from rag.errors import NotFound, RagError, Unavailable
 from rag.models import Answer
+from rag.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
+from rag.settings import check_collection_name
 from ui.errors import request_id
 from ui.security import Guard
 
 log = logging.getLogger(__name__)
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _collection_name(value: str | None) -> str | None:
+    return None if value is None else check_collection_name(value)
+
+
+# A collection named in a request (None: the server's default); a bad name is a 422.
+CollectionName = Annotated[str | None, AfterValidator(_collection_name)]
 
 
 class AskRequest(BaseModel):
@@ -27,8 +38,16 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1)
     history: list[str] = []
     k: int | None = Field(None, ge=1, le=50)
+    collection: CollectionName = Field(
+        None, description="the collection to ask (`GET /api/collections`); default: the server's"
+    )
+    sources: list[Annotated[str, Field(min_length=1, max_length=MAX_PREFIX_CHARS)]] = Field(
+        [],
+        max_length=MAX_PREFIXES,
+        description="only documents under these folders or files, e.g. docs/policies/",
+    )
 
-    @field_validator("question", "history")
+    @field_validator("question", "history", "sources")
     @classmethod
     def _valid_unicode(cls, value: str | list[str]) -> str | list[str]:
         """Refuse lone surrogates (``"\\ud800"``): text that cannot be stored or shown."""
@@ -72,11 +91,8 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
         """A place among the pending answers, held until the response is over however it
         ends (a client that hangs up included); 429 at once when all are taken. Taken
         before the rate limit counts the request, so a busy refusal costs no budget."""
-        guard.enter()
-        try:
+        with guard.held():
             yield
-        finally:
-            guard.leave()
 
     Slot = Annotated[None, Depends(slot, scope="request")]
 
@@ -87,9 +103,14 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
             raise HTTPException(422, f"question longer than {settings.max_question_chars} chars")
         if len(body.history) > settings.max_history:
             raise HTTPException(422, f"history longer than {settings.max_history} questions")
-        events = chain.stream(body.question, body.history, body.k)
         try:
+            # A collection or a path that names nothing is a 404, before anything loads.
+            events = chain.collection(body.collection).stream(
+                body.question, body.history, body.k, sources=body.sources
+            )
             first = next(events)
+        except NotFound as error:
+            raise HTTPException(404, str(error)) from None
         except Unavailable as error:  # Chroma or the LLM
             raise HTTPException(503, str(error)) from None
         except RagError as error:
@@ -145,6 +166,11 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
             token=guard.widget_token(origin), expires_in=settings.widget_token_seconds
         )
 
+    @router.get("/api/collections", response_model=list[CollectionInfo], tags=["ask"])
+    def collections(_: Client) -> list[CollectionInfo]:
+        """The collections a question may name, with their file and chunk counts."""
+        return chain.collections()
+
     @router.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
@@ -157,7 +183,8 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
             raise HTTPException(503, "warming up: opening the index and loading the models")
         sources = chain.index.sources()
         chunks = sum(sources.values())
-        if not chunks:
+        # Ready too when only named collections hold documents (the default is empty).
+        if not chunks and not any(c.chunks for c in chain.collections()):
             raise HTTPException(503, "the index is empty: run `rag ingest`")
         # Still ready (it answers), but a killed or running ingest may have left it part-updated.
         unfinished = chain.index.unfinished_ingest()
@@ -173,25 +200,34 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
             "answers": "extractive",
         }
 
-    # Other methods on the API's paths: a JSON 405, not the UI's 404 (it is mounted at /).
-    for route_path, allowed in (
-        ("/api/ask", "POST"),
-        ("/api/ask/stream", "POST"),
-        ("/api/widget-token", "POST"),
-        ("/healthz", "GET"),
-        ("/readyz", "GET"),
-    ):
-        router.add_api_route(
-            route_path,
-            _method_not_allowed(allowed),
-            methods=[m for m in METHODS if m != allowed],
-            include_in_schema=False,
-        )
+    refuse_other_methods(
+        router,
+        {
+            "/api/ask": "POST",
+            "/api/ask/stream": "POST",
+            "/api/widget-token": "POST",
+            "/api/collections": "GET",
+            "/healthz": "GET",
+            "/readyz": "GET",
+        },
+    )
     return router
 
 
-def _method_not_allowed(allowed: str) -> Callable[[], None]:
-    def refuse() -> None:
+def refuse_other_methods(router: APIRouter, allowed: dict[str, str]) -> None:
+    """Answer other methods on each path of ``allowed`` (path: its one method) with a
+    JSON 405, not the UI's 404 (the UI is mounted at /)."""
+    for route_path, method in allowed.items():
+        router.add_api_route(
+            route_path,
+            _refusal(method),
+            methods=[m for m in METHODS if m != method],
+            include_in_schema=False,
+        )
+
+
+def _refusal(allowed: str) -> Callable[[], None]:
+    def refuse() -> None:  # no parameters: FastAPI would read them from the request
         raise HTTPException(405, "Method Not Allowed", headers={"Allow": allowed})
 
     return refuse

@@ -1,12 +1,15 @@
 """The Gradio app: the chat, an `ask` API endpoint, and the admin panel when enabled."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from rag.chain import Chain
 from ui.chat import build_chat_tab
+
+if TYPE_CHECKING:
+    from ui.source import SourceLinks
 
 CSS = (Path(__file__).parent / "style.css").read_text()
 # System fonts: nothing is fetched from a font service.
@@ -15,12 +18,12 @@ THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monos
 CONCURRENCY = 2
 
 
-def build_app(chain: Chain) -> gr.Blocks:
-    """The whole UI over ``chain``."""
+def build_app(chain: Chain, links: "SourceLinks | None" = None) -> gr.Blocks:
+    """The whole UI over ``chain``; ``links`` sign the source cards' links."""
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as app:
         gr.Markdown("# Ask the documents\nAnswers quote the documents; `[n]` links to source n.")
         with gr.Tab("Chat"):
-            build_chat_tab(chain)
+            build_chat_tab(chain, links)
         if chain.settings.admin:
             # Imported only when enabled: it brings the ingest pipeline and its loaders.
             from ui.admin import build_admin_tab
@@ -28,9 +31,18 @@ def build_app(chain: Chain) -> gr.Blocks:
             with gr.Tab("Admin"):
                 build_admin_tab(chain)
 
-        def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
-            """Answer a question; the JSON of `rag ask --json`."""
-            return chain.answer(question, history or []).model_dump(mode="json")
+        def ask(
+            question: str,
+            history: list[str] | None = None,
+            collection: str | None = None,
+            sources: list[str] | None = None,
+        ) -> dict[str, Any]:
+            """Answer a question (from a collection, under some sources); the JSON of
+            `rag ask --json`."""
+            target = chain.collection(collection or None)
+            return target.answer(question, history or [], sources=sources or ()).model_dump(
+                mode="json"
+            )
 
         gr.api(ask, api_name="ask")
     # A bounded queue: past it, Gradio tells the user the server is busy.

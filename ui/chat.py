@@ -1,7 +1,7 @@
 """The chat tab: streamed answers, linked citations, source cards, feedback."""
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -10,6 +10,10 @@ from rag.errors import RagError
 from rag.models import Answer
 from ui import render
 from ui.feedback import record_feedback
+from ui.selector import build_selector
+
+if TYPE_CHECKING:
+    from ui.source import SourceLinks
 
 Messages = list[dict[str, Any]]
 ANSWER_VIEW, SOURCES_VIEW = "Answer", "Sources only"
@@ -34,9 +38,16 @@ def _previous_questions(messages: Messages) -> list[str]:
 
 
 def respond(
-    chain: Chain, question: str, messages: Messages, view: str, answers: dict[int, Any]
+    chain: Chain,
+    question: str,
+    messages: Messages,
+    view: str,
+    answers: dict[int, Any],
+    collection: str | None = None,
+    links: "SourceLinks | None" = None,
 ) -> Iterator[tuple[Messages, str, dict[int, Any], str]]:
-    """Stream one answer into the conversation; yields (chat, sources, answers, textbox)."""
+    """Stream one answer from ``collection`` (None: the default) into the conversation;
+    yields (chat, sources, answers, textbox)."""
     question = question.strip()
     if not question:
         yield messages, gr.skip(), answers, ""
@@ -49,7 +60,7 @@ def respond(
     ]
     yield messages, "", answers, ""
     try:
-        for event in chain.stream(question, history):
+        for event in chain.collection(collection or None).stream(question, history):
             if isinstance(event, Answer):
                 answer = event
             else:
@@ -66,11 +77,12 @@ def respond(
         yield messages, render.passages_html(answer), answers, ""
     else:
         messages[-1]["content"] = render.answer_html(answer)
-        yield messages, render.sources_html(answer), answers, ""
+        cited = links.in_collection(collection or None) if links else None
+        yield messages, render.sources_html(answer, cited), answers, ""
 
 
-def build_chat_tab(chain: Chain) -> None:
-    """Lay out the chat inside the current Blocks."""
+def build_chat_tab(chain: Chain, links: "SourceLinks | None" = None) -> None:
+    """Lay out the chat inside the current Blocks; ``links`` sign the source cards' links."""
     answers = gr.State({})
     with gr.Row():
         with gr.Column(scale=3):
@@ -92,17 +104,20 @@ def build_chat_tab(chain: Chain) -> None:
                     [ANSWER_VIEW, SOURCES_VIEW], value=ANSWER_VIEW, label="View", elem_id="view"
                 )
                 clear = gr.Button("Clear conversation", elem_id="clear")
+                collection = build_selector(chain)
             gr.Examples(chain.settings.examples, inputs=question, label="Example questions")
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
             sources = gr.HTML(elem_id="sources")
 
-    def on_submit(text: str, messages: Messages, mode: str, known: dict[int, Any]):
-        yield from respond(chain, text, messages or [], mode, known or {})
+    def on_submit(
+        text: str, messages: Messages, mode: str, known: dict[int, Any], name: str | None = None
+    ):
+        yield from respond(chain, text, messages or [], mode, known or {}, name, links)
 
     question.submit(
         on_submit,
-        [question, chatbot, view, answers],
+        [question, chatbot, view, answers, collection],
         [chatbot, sources, answers, question],
         api_name="chat",
     )

@@ -4,6 +4,7 @@
   NaN in the input cannot be encoded as JSON, which used to turn a 422 into a
   plain-text 500).
 - A server the answers depend on (Chroma, the LLM) is unreachable: 503.
+- A collection, or documents under a path, that a request names do not exist: 404.
 - Any other ``RagError`` (a problem the user can fix): 400.
 - Anything else is a bug: 500 ``{"detail": "internal error", "request_id": ...}``,
   with the traceback in the server log under that request id.
@@ -21,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rag.errors import RagError, Unavailable
+from rag.errors import NotFound, RagError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,10 @@ async def _invalid(request: Request, error: Exception) -> JSONResponse:
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     return SafeJSONResponse({"detail": str(error)}, status_code=503)
+
+
+async def _not_found(request: Request, error: Exception) -> JSONResponse:
+    return SafeJSONResponse({"detail": str(error)}, status_code=404)
 
 
 async def _user_error(request: Request, error: Exception) -> JSONResponse:
@@ -115,5 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers and the outermost middleware on ``app``."""
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Unavailable, _unavailable)
+    app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RagError, _user_error)
     app.add_middleware(CatchAll)

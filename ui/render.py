@@ -6,8 +6,12 @@ so text only ever reaches the page through ``html.escape``.
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 from rag.models import Answer, Citation, Passage
+
+if TYPE_CHECKING:
+    from ui.source import SourceLinks
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -31,8 +35,30 @@ def answer_html(answer: Answer) -> str:
     )
 
 
-def source_card(citation: Citation, passages: list[Passage]) -> str:
-    """Card ``n``: file, section, span, and the passage with the quote highlighted."""
+def _links(citation: Citation, links: "SourceLinks | None") -> str:
+    """Links to the source view at the quote and, for a PDF, to the file at its page."""
+    if links is None or citation.source_id is None:
+        return ""
+    view = links.view(citation.source_id, citation.start, citation.end)
+    page = citation.location.page if citation.location else None
+    original = links.original(citation.source_id, page)
+    pdf = (
+        f' · <a class="open-file" href="{escape(original)}" target="_blank" rel="noopener">'
+        f"PDF, page {page}</a>"
+        if original
+        else ""
+    )
+    return (
+        f'<p class="source-links"><a class="open-source" href="{escape(view)}" target="_blank" '
+        f'rel="noopener">Open in the document</a>{pdf}</p>'
+    )
+
+
+def source_card(
+    citation: Citation, passages: list[Passage], links: "SourceLinks | None" = None
+) -> str:
+    """Card ``n``: file, section, location, span, the passage with the quote highlighted,
+    and (given ``links``) links to the source view and the original PDF."""
     passage = citation.passage_in(passages)
     if passage is None:
         body = f"<mark>{escape(citation.quote)}</mark>"
@@ -41,20 +67,22 @@ def source_card(citation: Citation, passages: list[Passage]) -> str:
         before = text[: citation.start - offset]
         after = text[citation.end - offset :]
         body = f"{escape(before)}<mark>{escape(citation.quote)}</mark>{escape(after)}"
+    where = citation.location.describe() if citation.location else ""
+    location = f' · <span class="location">{escape(where)}</span>' if where else ""
     return (
         f'<section class="source-card" id="source-{citation.n}" aria-label="source {citation.n}">'
         f'<header><span class="badge">[{citation.n}]</span> <b>{escape(citation.source)}</b>'
-        f" › {escape(citation.section)}"
+        f" › {escape(citation.section)}{location}"
         f" <small>chars {citation.start}–{citation.end} · score {citation.score:.2f}</small>"
-        f'</header><p class="passage">{body}</p></section>'
+        f'</header><p class="passage">{body}</p>{_links(citation, links)}</section>'
     )
 
 
-def sources_html(answer: Answer) -> str:
+def sources_html(answer: Answer, links: "SourceLinks | None" = None) -> str:
     """All source cards of an answer (none for an abstention)."""
     if not answer.citations:
         return '<p class="no-sources">No sources: the documents do not answer this.</p>'
-    return "".join(source_card(c, answer.passages) for c in answer.citations)
+    return "".join(source_card(c, answer.passages, links) for c in answer.citations)
 
 
 def passages_html(answer: Answer) -> str:

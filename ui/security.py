@@ -24,7 +24,8 @@ import ipaddress
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -40,6 +41,9 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 _WIDGET_SCOPE = "ask"
+# A source link stays good this long: long enough to read an answer and follow its
+# links, short enough that a link copied out of the page soon stops working.
+SOURCE_LINK_SECONDS = 3600
 # The address the connection came from, before X-Forwarded-For is applied.
 PEER = "rag.peer"
 # Reachable without the single sign-on header: no answers, no documents.
@@ -199,7 +203,9 @@ class Guard:
         self.logins = logins(settings)  # a RagError for a malformed entry: refuse to start
         self._open = not credentials_configured(settings)
         self._peers = TrustedPeers(settings.trusted_proxies)
-        self._serializer = URLSafeTimedSerializer(secret_key(settings), salt="widget-token")
+        key = secret_key(settings)
+        self._serializer = URLSafeTimedSerializer(key, salt="widget-token")
+        self._source_links = URLSafeTimedSerializer(key, salt="source-link")
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._rate = parse(settings.rate_limit)
         self._pending = 0
@@ -249,6 +255,30 @@ class Guard:
         except (SignatureExpired, BadSignature):
             return False
         return claims.get("scope") == _WIDGET_SCOPE and claims.get("origin") == origin
+
+    def source_token(self, collection: str, file_id: str) -> str:
+        """A signed token that opens one ingested file (its source view and original)."""
+        return self._source_links.dumps({"collection": collection, "file": file_id})
+
+    def source_client(
+        self, request: Request, collection: str, file_id: str, token: str | None
+    ) -> str:
+        """The rate-limit key of a request for a source view or file: a valid source token
+        for exactly that file lets it in; otherwise it needs what ``/api/ask`` needs."""
+        if token:
+            try:
+                claims = self._source_links.loads(token, max_age=SOURCE_LINK_SECONDS)
+            except (SignatureExpired, BadSignature):
+                claims = None
+            if claims == {"collection": collection, "file": file_id}:
+                return f"source:{self.address(request)}"
+        try:
+            return self.authenticate(request)
+        except HTTPException as error:
+            if token and error.status_code == 401:
+                message = "this source link has expired or is for another file: ask again"
+                raise HTTPException(401, message) from None
+            raise
 
     def _basic_user(self, credential: str) -> str | None:
         """The user of valid ``Basic`` credentials (one of the UI logins), else None."""
@@ -317,6 +347,15 @@ class Guard:
         """Give the place back."""
         with self._lock:
             self._pending -= 1
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """A place among the pending answers for the ``with`` block (429 when all are taken)."""
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
 
 
 class ApiBodyLimit:

@@ -17,6 +17,7 @@ from ui.api import build_api
 from ui.app import CSS, THEME, build_app
 from ui.errors import install_error_handlers
 from ui.security import AccessGate, ApiBodyLimit, Guard, startup_warning
+from ui.source import SourceLinks, build_source_routes
 
 WIDGET = Path(__file__).parent / "embed" / "widget.js"
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def warm_up(chain: Chain, done: threading.Event) -> None:
 
 
 def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI:
-    """The API, ``/widget.js`` and the UI over one chain.
+    """The API, the source view, ``/widget.js`` and the UI over one chain.
 
     Args:
         chain: what answers.
@@ -65,6 +66,7 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
     install_error_handlers(app)  # JSON errors; around everything, to catch bugs anywhere
     app.state.guard = guard = Guard(settings)  # a RagError for a malformed login
     app.include_router(build_api(chain, app.state.guard, warmed))
+    app.include_router(build_source_routes(chain, guard))
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -76,7 +78,7 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
     sign_on = {"auth_dependency": guard.trusted_user} if settings.trusted_user_header else {}
     server = gr.mount_gradio_app(
         app,
-        build_app(chain),
+        build_app(chain, SourceLinks(guard, settings.collection)),
         path="/",
         auth=list(guard.logins.items()) or None,
         root_path=settings.root_path or None,

@@ -18,7 +18,7 @@ from ingest.pipeline import discover
 from rag.cli import app
 from rag.index import open_index
 from rag.settings import Settings
-from tests.documents import write_pdf
+from tests.documents import write_docx, write_pdf
 from tests.servers import BIN
 
 # The 5 MB file makes ~6,400 chunks: the static embedder keeps that to seconds.
@@ -33,6 +33,8 @@ EXPECTED_SKIPS = {
     "docs/latin1.txt": "not UTF-8",
     "docs/corrupt.pdf": "corrupt or unreadable PDF",
     "docs/nul.txt": "binary file (contains NUL bytes)",
+    "docs/corrupt.docx": "corrupt or unreadable Word document (not a .docx package",
+    "docs/renamed.pptx": "corrupt or unreadable PowerPoint file (ValueError: file 'renamed.pptx'",
 }
 
 
@@ -65,6 +67,9 @@ def write_bad_folder(root: Path) -> Path:
     pdf = write_pdf(root / "whole.pdf", ["A complete sentence about llamas."]).read_bytes()
     (folder / "corrupt.pdf").write_bytes(pdf[: len(pdf) // 3])
     (folder / "nul.txt").write_bytes(b"Some text\x00with a NUL byte.\n")
+    docx = write_docx(root / "whole.docx", [("A complete sentence about llamas.", "p")])
+    (folder / "corrupt.docx").write_bytes(docx.read_bytes()[:1000])
+    (folder / "renamed.pptx").write_bytes(docx.read_bytes())  # a Word file, misnamed
     (folder / "long-line.txt").write_text(_long_line())
     _pdf_with_a_wrong_xref_offset(folder)
     loop = folder / "loop"

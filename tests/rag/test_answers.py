@@ -58,7 +58,10 @@ def test_the_json_contract(seeded_chain: Chain) -> None:
         "end",
         "quote",
         "score",
+        "location",  # added for issue 12: null for plain text (.txt)
+        "source_id",  # added for issue 12: the file's id in /source/{id} links
     }
+    assert payload["citations"][0]["location"] is None
     assert "$11.5 billion" in payload["answer"]
 
 

@@ -64,3 +64,38 @@ def test_an_unreadable_saved_state_starts_empty(tmp_path: Path) -> None:
     (tmp_path / "bm25.npz").write_bytes(np.zeros(10).tobytes())
     (tmp_path / "bm25.json").write_text("{}")
     assert Bm25.load(tmp_path / "bm25.npz").files == {}
+
+
+def test_a_state_handed_out_never_changes_under_a_search(tmp_path: Path) -> None:
+    # A search runs outside LiveBm25's lock: an ingest landing meanwhile must not
+    # change the state it reads (its rows, its file map), or a filtered search fails
+    # or returns another file's chunks.
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    from ingest.pipeline import ingest
+    from rag.index import open_index
+    from rag.lexical import LiveBm25
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, texts in FILES.items():
+        (docs / name.strip("/")).write_text("\n\n".join(texts) + "\n")
+    settings = Settings(data_dir=tmp_path / "data")
+    index = open_index(settings)
+    fake = DeterministicFakeEmbedding(size=8)
+    ingest([docs], settings, index, fake)
+    live = LiveBm25(index, tmp_path / "bm25" / "state.npz")
+    b = str((docs / "b.txt").resolve())
+    before = live.current()
+    found = before.search("vicuñas wool", 5, {b})
+    assert found and all(chunk_id in {c.id for c in index.chunks_of(b)} for chunk_id, _ in found)
+
+    (docs / "b.txt").unlink()
+    (docs / "d.txt").write_text("Vicuñas and their wool, again and again.\n")
+    ingest([docs], settings, index, fake)
+    after = live.current()
+    assert after is not before
+    assert before.search("vicuñas wool", 5, {b}) == found  # the state it had
+    assert after.search("vicuñas wool", 5, {b}) == []  # b.txt is gone now
+    assert sorted(p.name for p in (tmp_path / "bm25").iterdir()) == ["state.json", "state.npz"]

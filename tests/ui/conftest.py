@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import SEEDS
 from tests.servers import BIN, free_port, running
@@ -124,3 +124,19 @@ def ask(visit: Visit, question: str) -> None:
     page.wait_for_function(
         f"n => document.querySelectorAll({ANSWERED!r}).length > n", arg=answered, timeout=60_000
     )
+
+
+def quote_in_view(page: Page, text: str) -> None:
+    """``page`` is the source view with ``text`` marked, and the mark is on screen: the
+    page opened scrolled to it (its bounding box lies inside the viewport)."""
+    mark = page.locator("mark#quote")
+    expect(mark).to_contain_text(text)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('mark#quote').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        timeout=10_000,
+    )
+    box, viewport = mark.bounding_box(), page.viewport_size
+    assert box is not None and viewport is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+    assert page.evaluate("window.scrollY") > 0, "the quote was on screen without scrolling"

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from rag.chain import Chain
 from tests.servers import free_port, wait_for
-from tests.ui.conftest import App, Visit, ask, open_visit
+from tests.ui.conftest import ARTIFACTS, App, Visit, ask, open_visit, quote_in_view
 from ui.server import build_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
@@ -39,6 +39,18 @@ def test_answer_streams_with_a_linked_citation_and_highlighted_quote(visit: Visi
     expect(card).to_contain_text("Innovative Uses of Generative AI in Production")
     expect(card.locator("mark")).to_contain_text("“Happy Gilmore 2” employed AI tools")
     visit.screenshot("chat-answer")
+
+
+def test_a_citation_opens_the_source_view_at_the_quote(visit: Visit) -> None:
+    ask(visit, "Which film used AI tools to de-age characters?")
+    card = visit.page.locator("#sources #source-1")
+    with visit.page.expect_popup() as opened:
+        card.get_by_role("link", name="Open in the document").click()
+    view = opened.value
+    quote_in_view(view, "“Happy Gilmore 2” employed AI tools")
+    expect(view.locator("h1")).to_have_text("seeds/netflix-generative-ai.txt")
+    view.screenshot(path=str(ARTIFACTS / "source-view.png"))
+    view.close()
 
 
 def test_an_off_topic_question_is_shown_as_an_abstention(visit: Visit) -> None:

@@ -57,6 +57,10 @@ OPERATIONS = [
     ("POST", "/api/ask/stream", POSITIVE),
     ("POST", "/api/ask/stream", NEGATIVE),
     ("POST", "/api/widget-token", POSITIVE),
+    ("POST", "/api/source-link", POSITIVE),
+    ("POST", "/api/source-link", NEGATIVE),
+    ("GET", "/source/{source_id}", POSITIVE),
+    ("GET", "/file/{source_id}", POSITIVE),
     ("GET", "/healthz", POSITIVE),
     ("GET", "/readyz", POSITIVE),
 ]

@@ -1,5 +1,7 @@
 """HTML rendering escapes every piece of document text."""
 
+import re
+
 from rag.models import Answer, Chunk, Citation, Passage, Timings
 from ui.render import answer_html, passages_html, sources_html
 
@@ -72,3 +74,24 @@ def test_passages_view_lists_scores_escaped() -> None:
     html = passages_html(make_answer())
     assert "fused 0.1000" in html and "dense 0.300" in html and "bm25 –" in html
     assert "<script>" not in html
+
+
+def test_a_card_names_the_location_and_links_to_the_source_view() -> None:
+    from rag.models import Location
+    from rag.settings import Settings
+    from ui.security import Guard
+    from ui.source import SourceLinks
+
+    answer = make_answer()
+    cited = answer.citations[0].model_copy(
+        update={"location": Location(page=2), "source_id": "ab" * 16}
+    )
+    guard = Guard(Settings(secret_key="k" * 32))
+    card = sources_html(answer.model_copy(update={"citations": [cited]}), SourceLinks(guard, "d"))
+    assert '<span class="location">page 2</span>' in card
+    view = re.search(r'class="open-source" href="(source/(a|b){32}\?[^"]+#quote)"', card)
+    pdf = re.search(r'class="open-file" href="(file/(a|b){32}\?token=[^"]+#page=2)"', card)
+    assert view and pdf, card
+    assert f"start={START}&amp;end={END}&amp;token=" in view.group(1)
+    # Without links (a card rendered outside the server) there are none.
+    assert "open-source" not in sources_html(answer)

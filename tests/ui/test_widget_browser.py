@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import REPO, SEEDS
 from tests.servers import free_port, static_site
-from tests.ui.conftest import ARTIFACTS, XSS_DOCUMENT, serve
+from tests.ui.conftest import ARTIFACTS, XSS_DOCUMENT, quote_in_view, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 EXAMPLE = REPO / "ui" / "embed" / "example.html"
@@ -81,6 +81,22 @@ def test_an_allowed_origin_gets_cited_answers(browser: Browser, intranet: Intran
     expect(page.locator(".panel .a").first).to_contain_text("Happy Gilmore 2")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-answer.png"))
+    page.context.close()
+
+
+def test_a_citation_opens_the_source_view_from_the_widget(
+    browser: Browser, intranet: Intranet
+) -> None:
+    page, _ = open_page(browser, intranet.allowed)
+    widget_ask(page, "Which film used AI tools to de-age characters?")
+    citation = page.locator(".panel details.citation").first
+    expect(citation.locator("summary")).to_contain_text("[1]", timeout=60_000)
+    citation.locator("summary").click()
+    with page.expect_popup() as opened:
+        citation.locator("a.open-source").click()
+    view = opened.value
+    view.wait_for_url("**/source/**")
+    quote_in_view(view, "Happy Gilmore 2")
     page.context.close()
 
 

@@ -3,6 +3,8 @@
  *
  *   <script src="https://bot.example/widget.js" data-title="Ask the handbook" defer></script>
  *
+ * data-collection="hr" asks that collection instead of the server's default.
+ *
  * Self-contained: no external requests but to the server that served this
  * script. Everything lives in a shadow root, so the host page's CSS cannot
  * break the panel and the panel's CSS cannot leak out. All text from the
@@ -14,6 +16,7 @@
   if (!script) { return; }
   var base = new URL(".", script.src).href;           // works under any path prefix
   var title = script.getAttribute("data-title") || "Ask the documents";
+  var collection = script.getAttribute("data-collection") || undefined;  // undefined: not sent
   var token = null, tokenExpires = 0;
 
   var host = document.createElement("div");
@@ -40,6 +43,7 @@
     "details{margin:4px 0;border-left:3px solid #0969da;padding-left:8px}" +
     "summary{cursor:pointer;color:#0969da}" +
     "blockquote{margin:4px 0;background:#fff8c5;padding:4px 6px}" +
+    ".open-source{color:#0969da;font-size:13px}" +
     "form{display:flex;gap:6px;padding:10px;border-top:1px solid #d0d7de}" +
     "input{flex:1;padding:8px;border:1px solid #d0d7de;border-radius:6px;font:inherit}" +
     "form button{padding:8px 12px;border:0;border-radius:6px;background:#0969da;color:#fff;font:inherit;cursor:pointer}" +
@@ -90,11 +94,50 @@
       });
   }
 
+  function place(location) {           // as a reader says it: page 2, slide 3, Leave › Carry over
+    if (!location) { return ""; }
+    if (location.page) { return "page " + location.page; }
+    if (location.slide) { return "slide " + location.slide; }
+    return (location.headings || []).join(" › ");
+  }
+
+  // A browser following a link sends no credentials, so the server is asked (with the
+  // widget's token) for a link that carries a token good for that one file. The tab
+  // opens at once, while the click still allows it, and goes there when the link comes.
+  function openSource(c, link) {
+    var view = window.open("", "_blank");
+    if (view) { view.opener = null; }
+    getToken().then(function (bearer) {
+      return fetch(base + "api/source-link", {
+        method: "POST", credentials: "omit",
+        headers: { "Content-Type": "application/json", "Authorization": "Bearer " + bearer },
+        body: JSON.stringify({ source_id: c.source_id, start: c.start, end: c.end, collection: collection })
+      });
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("refused"); }
+      return response.json();
+    }).then(function (body) {
+      var url = base + body.url;
+      if (view) { view.location.href = url; } else { window.open(url, "_blank", "noopener"); }
+    }).catch(function () {
+      if (view) { view.close(); }
+      link.textContent = "The document could not be opened";
+    });
+  }
+
   function showCitations(container, citations) {
     citations.forEach(function (c) {
       var details = element("details", "citation");
-      details.appendChild(element("summary", "", "[" + c.n + "] " + c.source + " › " + c.section));
+      var where = place(c.location);
+      details.appendChild(element("summary", "", "[" + c.n + "] " + c.source + " › " + c.section +
+        (where ? " · " + where : "")));
       details.appendChild(element("blockquote", "", c.quote));
+      if (c.source_id) {
+        var link = element("a", "open-source", "Open in the document");
+        link.href = "#";
+        link.addEventListener("click", function (event) { event.preventDefault(); openSource(c, link); });
+        details.appendChild(link);
+      }
       container.appendChild(details);
     });
   }
@@ -104,7 +147,7 @@
       return fetch(base + "api/ask/stream", {
         method: "POST", credentials: "omit",
         headers: { "Content-Type": "application/json", "Authorization": "Bearer " + bearer },
-        body: JSON.stringify({ question: question, history: history.slice(-10) })
+        body: JSON.stringify({ question: question, history: history.slice(-10), collection: collection })
       });
     }).then(function (response) {
       if (!response.ok) {

@@ -1,0 +1,190 @@
+"""The source view: ``/source/{id}`` shows an ingested file's text at the quote,
+``/file/{id}`` serves an ingested PDF, and links to both.
+
+A file is named by its opaque id (``rag.models.source_id``: the id of its record
+in the index's manifest), never by a path: the path served comes from the
+manifest, so no request can name a file that was not ingested.
+
+Who may open them: exactly who may ask (``/api/ask``'s credentials), or whoever
+follows a link the server made for someone who could ask. A browser following a
+link sends no ``Authorization`` header, so each link carries a token, signed by
+the server, good for that one file for an hour (``SOURCE_LINK_SECONDS``): the UI
+signs the links of its source cards, the widget asks ``/api/source-link`` for one
+with its own credentials when a citation is opened.
+"""
+
+import re
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from ingest.pipeline import file_digest
+from rag.chain import Chain
+from rag.index import ChunkIndex, FileRecord
+from rag.settings import Settings
+from rag.source_text import source_text
+from ui.api import CollectionName, refuse_other_methods
+from ui.security import Guard
+from ui.source_page import part, source_page
+
+_FILE_ID = re.compile(r"[0-9a-f]{32}")
+# The page runs no script: document text is escaped, and this makes sure of it.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Referrer-Policy": "no-referrer",  # the link's token stays out of other sites' logs
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+Offset = Annotated[int | None, Query(ge=0, description="the cited span's first character")]
+
+
+class SourceLinkRequest(BaseModel):
+    """A cited span of an ingested file."""
+
+    source_id: str = Field(max_length=64)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    collection: CollectionName = Field(None, max_length=64)
+
+
+class SourceLink(BaseModel):
+    """A link to the source view, relative to the server's root."""
+
+    url: str
+
+
+class SourceLinks:
+    """Signed links to the source view and original PDFs of citations from one collection."""
+
+    def __init__(self, guard: Guard, default: str, collection: str | None = None) -> None:
+        """Sign with ``guard``'s key, for ``collection`` (None: the server's ``default``,
+        which links leave unnamed)."""
+        self._guard = guard
+        self._default = default
+        self._collection = collection or default
+        self._named = {"collection": self._collection} if self._collection != default else {}
+
+    def in_collection(self, collection: str | None) -> "SourceLinks":
+        """The links of citations from ``collection`` (None: the default one)."""
+        return SourceLinks(self._guard, self._default, collection)
+
+    def _query(self, file_id: str, **values: int) -> str:
+        token = self._guard.source_token(self._collection, file_id)
+        return urlencode({**values, **self._named, "token": token})
+
+    def view(self, file_id: str, start: int, end: int, prefix: str = "") -> str:
+        """``source/{id}?...#quote``: the document with ``start``-``end`` marked."""
+        return f"{prefix}source/{file_id}?{self._query(file_id, start=start, end=end)}#quote"
+
+    def original(self, file_id: str, page: int | None, prefix: str = "") -> str | None:
+        """``file/{id}?...#page=N``: the PDF at ``page`` (None when there is no page)."""
+        if page is None:
+            return None
+        return f"{prefix}file/{file_id}?{self._query(file_id)}#page={page}"
+
+
+def build_source_routes(chain: Chain, guard: Guard) -> APIRouter:
+    """The source view, the original-file route and ``/api/source-link`` over ``chain``."""
+    router = APIRouter()
+    default = chain.settings.collection
+
+    def opened(
+        request: Request, file_id: str, collection: str | None, token: str | None
+    ) -> tuple[ChunkIndex, FileRecord, SourceLinks]:
+        """The index holding ``file_id`` and its record, once the request may see it."""
+        name = collection or default
+        if not _FILE_ID.fullmatch(file_id):
+            raise HTTPException(404, "no ingested file has this id")
+        guard.count(guard.source_client(request, name, file_id, token))
+        index = chain.collection(name).index  # an unknown collection: NotFound, a JSON 404
+        record = index.file_record(file_id)
+        if record is None:
+            raise HTTPException(404, "no ingested file has this id")
+        return index, record, SourceLinks(guard, default, name)
+
+    @router.get("/source/{source_id}", response_class=HTMLResponse, tags=["sources"])
+    def source_view(
+        request: Request,
+        source_id: str,
+        start: Offset = None,
+        end: Offset = None,
+        collection: CollectionName = None,
+        token: str | None = None,
+    ) -> HTMLResponse:
+        """An ingested file's extracted text, the span ``start``-``end`` marked and
+        scrolled into view (link to it with ``#quote``)."""
+        index, record, links = opened(request, source_id, collection, token)
+        with guard.held():  # reading and rendering a long file costs as much as an answer
+            found = source_text(index, record)
+            span = _span(start, end, len(found.text))
+            location = found.location(span[0]) if span else None
+            original = links.original(source_id, location.page if location else None, prefix="../")
+            shown = part(span, len(found.text))
+            around = [  # the parts before and after, each opened at its edge
+                links.view(source_id, at, at, prefix="../") if 0 < at < len(found.text) else None
+                for at in shown
+            ]
+            where = location.describe() if location else ""
+            page = source_page(found, span, where, original, shown, (around[0], around[1]))
+            return HTMLResponse(page, headers=_PAGE_HEADERS)
+
+    @router.get("/file/{source_id}", tags=["sources"], response_class=FileResponse)
+    def original_file(
+        request: Request,
+        source_id: str,
+        collection: CollectionName = None,
+        token: str | None = None,
+    ) -> FileResponse:
+        """An ingested PDF as it is on disk (open it at a page with ``#page=N``)."""
+        _, record, _ = opened(request, source_id, collection, token)
+        return _pdf(record, chain.settings)
+
+    @router.post("/api/source-link", response_model=SourceLink, tags=["sources"])
+    def source_link(body: SourceLinkRequest, request: Request) -> SourceLink:
+        """A link (relative to the server's root) that opens the source view at the span,
+        for a client that may ask but cannot send its credentials with a link (the widget)."""
+        _, _, links = opened(request, body.source_id, body.collection, None)
+        return SourceLink(url=links.view(body.source_id, body.start, body.end))
+
+    refuse_other_methods(
+        router,
+        {"/source/{source_id}": "GET", "/file/{source_id}": "GET", "/api/source-link": "POST"},
+    )
+    return router
+
+
+def _span(start: int | None, end: int | None, length: int) -> tuple[int, int] | None:
+    if start is None and end is None:
+        return None
+    if start is None or end is None or not start <= end <= length:
+        raise HTTPException(
+            422, f"start and end must give a span of the text: 0 <= start <= end <= {length}"
+        )
+    return start, end
+
+
+def _pdf(record: FileRecord, settings: Settings) -> FileResponse:
+    """The PDF of ``record``, if the file at its path is still the one ingested."""
+    path = Path(record.path)
+    if path.suffix.lower() != ".pdf":
+        raise HTTPException(404, "only PDF files are served; the source view shows the others")
+    # A link (or a linked folder) could point anywhere: only the regular file ingested.
+    if path.resolve() != path or not path.is_file():
+        raise HTTPException(404, "the file is no longer a regular file where it was ingested from")
+    with path.open("rb") as file:
+        is_pdf = file.read(5) == b"%PDF-"
+    if not is_pdf or file_digest(path, record.source, settings) != record.digest:
+        raise HTTPException(
+            409, "the file changed since it was ingested: ingest it again (`rag ingest`)"
+        )
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        content_disposition_type="inline",
+        filename=path.name,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
+    )
