@@ -32,7 +32,7 @@ from evals import metrics
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
 from evals.recipe import LangChainRecipe
-from evals.runner import RETRIEVAL_DEPTH, RowResult, aggregate, score_row
+from evals.runner import RETRIEVAL_DEPTH, RowResult, aggregate, row_result, score_row
 from evals.suite import SuiteRow
 from ingest.loaders import load
 from rag.chain import Chain
@@ -89,17 +89,7 @@ def legacy_score(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> Ro
     if row.answerable and row.evidence:
         values |= {f"hit@{k}": metrics.hit_at(rank, k) for k in (1, 3, 5, 10)}
         values["mrr@10"] = metrics.reciprocal_rank(rank, RETRIEVAL_DEPTH)
-    return RowResult(
-        id=row.id,
-        question=row.question,
-        answerable=row.answerable,
-        answer=answer.answer,
-        abstained=answer.abstained,
-        citations=answer.citations,
-        first_relevant_rank=rank,
-        latency_ms=answer.timings_ms.total,
-        metrics=values,
-    )
+    return row_result(row, answer, rank, values)
 
 
 def both_scores(

@@ -81,6 +81,23 @@ def _valid(citation: Citation, passages: Sequence[Passage]) -> bool:
     return citation_valid(citation, passage.chunk.path)
 
 
+def row_result(
+    row: SuiteRow, answer: Answer, rank: int | None, values: dict[str, float]
+) -> RowResult:
+    """One row's result: the answer as given and the metrics scored for it."""
+    return RowResult(
+        id=row.id,
+        question=row.question,
+        answerable=row.answerable,
+        answer=answer.answer,
+        abstained=answer.abstained,
+        citations=answer.citations,
+        first_relevant_rank=rank,
+        latency_ms=answer.timings_ms.total,
+        metrics=values,
+    )
+
+
 def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowResult:
     """Every per-question metric of one answered row."""
     prediction = "" if answer.abstained else _MARKER.sub("", answer.answer)
@@ -104,17 +121,7 @@ def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowRe
         values["cites_relevant"] = float(relevant > 0)
         values |= {f"hit@{k}": metrics.hit_at(rank, k) for k in (1, 3, 5, 10)}
         values["mrr@10"] = metrics.reciprocal_rank(rank, RETRIEVAL_DEPTH)
-    return RowResult(
-        id=row.id,
-        question=row.question,
-        answerable=row.answerable,
-        answer=answer.answer,
-        abstained=answer.abstained,
-        citations=answer.citations,
-        first_relevant_rank=rank,
-        latency_ms=answer.timings_ms.total,
-        metrics=values,
-    )
+    return row_result(row, answer, rank, values)
 
 
 def _mean(rows: Sequence[RowResult], name: str) -> float:
