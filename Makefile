@@ -93,10 +93,10 @@ bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing
 bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
 	$(BIN)/python bench/scale.py
 
-eval: install-baselines ## the seeds suite, SQuAD half-dev and PubMedQA, all baselines (long: ~1.5 h)
-	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
-	$(BIN)/rag eval squad $(SQUAD) --baselines --report docs/eval-squad.md
-	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --baselines --report docs/eval-pubmedqa.md
+eval: install-baselines ## test splits of the seeds suite, SQuAD half-dev and PubMedQA, all baselines (long: ~1 h)
+	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --split test --baselines --report docs/eval-seeds.md
+	$(BIN)/rag eval squad $(SQUAD) --split test --baselines --report docs/eval-squad.md
+	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --split test --baselines --report docs/eval-pubmedqa.md
 
 tune: install ## choose every tunable on the tune splits: rag/tuned.json, docs/tuning.md (~20 min)
 	$(BIN)/rag eval tune --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/tuning.md
