@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from rag.errors import RagError
+from rag.errors import ChromaUnavailable, RagError
 from rag.settings import Settings, check_collection_name
 
 if TYPE_CHECKING:
@@ -46,16 +46,20 @@ def list_collections(settings: Settings, client: "ClientAPI | None" = None) -> l
     from rag.index import collection_names, collection_sizes, open_client
 
     client = client or open_client(settings)
-    names = collection_names(client)
-    listed = []
-    for name in sorted({*names, settings.collection}):
-        files, chunks = collection_sizes(client, name) if name in names else (0, 0)
-        listed.append(
-            CollectionInfo(
-                name=name, files=files, chunks=chunks, default=name == settings.collection
-            )
+    try:
+        names = collection_names(client)
+        sizes = {name: collection_sizes(client, name) for name in names}
+    except Exception as error:  # chromadb raises plain exceptions when its server fails
+        raise ChromaUnavailable(f"Chroma did not list the collections: {error}") from None
+    return [
+        CollectionInfo(
+            name=name,
+            files=sizes.get(name, (0, 0))[0],
+            chunks=sizes.get(name, (0, 0))[1],
+            default=name == settings.collection,
         )
-    return listed
+        for name in sorted({*names, settings.collection})
+    ]
 
 
 def valid_name(name: str) -> str:

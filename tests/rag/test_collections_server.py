@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from rag.catalog import list_collections
-from rag.errors import NotFound
+from rag.errors import ChromaUnavailable, NotFound
+from rag.index import open_client
 from tests.corpora import ENGINEERING_QUESTION, REMOTE_QUESTION, build_deployment
 from tests.servers import chroma_server
 
@@ -21,6 +22,9 @@ def test_collections_and_filters_through_a_chroma_server(tmp_path: Path) -> None
         filtered = chain.answer(REMOTE_QUESTION, sources=["hr/guides/"])
         with pytest.raises(NotFound):
             chain.collection("nope")
+        client = open_client(deployment.settings)
+    with pytest.raises(ChromaUnavailable):  # the server stopped: a clear error, not a 500
+        list_collections(deployment.settings, client)
     assert listed == [("engineering", 2), ("hr", 7)]
     assert {c.source for c in engineering.citations} == {"eng/deploy.md"}
     cited = {c.source for c in filtered.citations}
