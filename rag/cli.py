@@ -55,6 +55,16 @@ def _progress() -> Progress:
     )
 
 
+def _bars(progress: Progress) -> Callable[[str, int], Callable[[], None]]:
+    """A callback that adds a bar of ``total`` steps named ``name`` and returns its step."""
+
+    def bar(name: str, total: int) -> Callable[[], None]:
+        task = progress.add_task(name, total=total)
+        return lambda: progress.advance(task)
+
+    return bar
+
+
 def _fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
@@ -292,18 +302,13 @@ def evaluate(
         settings = _settings(**({"retriever": retriever} if own else {}))
         name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings, split)
         with _progress() as progress:
-
-            def on_row(run: str, total: int) -> Callable[[], None]:
-                task = progress.add_task(run, total=total)
-                return lambda: progress.advance(task)
-
             runs = evaluate(
                 rows,
                 name,
                 settings,
                 corpus,
                 BASELINES if baselines else [retriever or settings.retriever],
-                on_row,
+                _bars(progress),
             )
     except RagError as error:
         _fail(str(error))
@@ -328,12 +333,7 @@ def _tune(squad: Path | None, pubmedqa: Path | None, tuned: Path, report: Path |
 
     command = " ".join(["rag eval tune", *sys.argv[3:]])
     with _progress() as progress:
-
-        def on_row(name: str, total: int) -> Callable[[], None]:
-            task = progress.add_task(name, total=total)
-            return lambda: progress.advance(task)
-
-        values, evidence, sets = tune(_settings(), squad, pubmedqa, on_row)
+        values, evidence, sets = tune(_settings(), squad, pubmedqa, _bars(progress))
     write_tuned(values, sets, command, tuned)
     table = Table("setting", "value", title=f"chosen on the tune splits, written to {tuned}")
     for name, value in values.items():
