@@ -73,7 +73,7 @@ def make_claims(rows: Sequence[SuiteRow], chain: Chain, seed: int) -> list[Claim
     chosen = list(rows) if len(rows) <= ROWS_PER_SET else rng.sample(list(rows), ROWS_PER_SET)
     found: list[tuple[SuiteRow, Passage]] = []
     for row in chosen:
-        passages = chain.retriever.retrieve(row.question)
+        passages = chain.ranked(row.question, chain.settings.k)
         rank = passage_rank(row, passages)
         if rank is not None:
             found.append((row, passages[rank - 1]))

@@ -1,8 +1,9 @@
 """`rag eval tune`: choose every tunable on the tune splits, write rag/tuned.json.
 
 Order matters: fusion first (retrieval decides which passages the answerer sees),
-then the answer's similarity weight and abstention threshold over the tuned
-retrieval, then the citation check's threshold. Every choice reads tune-split
+then the answer's similarity weight over the tuned retrieval, then the re-ranking
+by best sentence (which uses that weight), then the abstention threshold over the
+re-ranked passages, then the citation check's threshold. Every choice reads tune-split
 rows only; the test-split figures of the citation check are computed after its
 threshold is fixed, for the report.
 """
@@ -19,7 +20,9 @@ from evals import metrics
 from evals.claims import KINDS, CheckedClaim, check_claims, make_claims
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
+from evals.relevance import has_gold, passage_relevant
 from evals.suite import SuiteRow
+from evals.tune_rerank import RERANK_DEPTHS, RERANK_RULE, choose_rerank
 from evals.tune_retrieval import tune_fusion
 from rag.chain import Chain
 from rag.extractive import Signal
@@ -30,6 +33,8 @@ SEEDS_SUITE, SEEDS_CORPUS = REPO / "evals/suites/seeds.jsonl", REPO / "seeds"
 WEIGHTS = [round(w / 20, 2) for w in range(21)]
 THRESHOLDS = [round(t / 100, 2) for t in range(0, 100)]
 MAX_FALSE_ABSTENTION = 0.05
+POOL = max(RERANK_DEPTHS)  # passages observed per question
+K = Settings.model_fields["k"].default  # passages the answerer sees
 
 
 @dataclass
@@ -50,14 +55,21 @@ class TuneSet:
 
 @dataclass
 class Observed:
-    """One question's candidate sentences under the tuned retrieval."""
+    """One question's first ``POOL`` passages under the tuned fusion: each one's
+    retrieval score, relevance and candidate sentences, and the order the
+    answerer sees them in (retrieval order until a re-ranking is chosen)."""
 
     row: SuiteRow
-    signals: list[Signal]
+    scores: list[float]
+    relevant: list[bool]
+    signals: list[list[Signal]]
+    order: list[int]
 
     def best(self, weight: float) -> Signal | None:
-        """The sentence the answer would start with at ``weight``."""
-        return max(self.signals, key=lambda s: s.score(weight), default=None)
+        """The sentence the answer would start with at ``weight``: the best of
+        the first ``K`` passages' sentences."""
+        shown = (s for i in self.order[:K] for s in self.signals[i])
+        return max(shown, key=lambda s: s.score(weight), default=None)
 
 
 def load_sets(
@@ -80,12 +92,20 @@ def load_sets(
 
 
 def observe(tune_set: TuneSet, settings: Settings, on_row: Callable[[], None]) -> list[Observed]:
-    """Retrieve once per question and keep every candidate sentence's signals."""
+    """Retrieve once per question (without re-ranking) and keep each passage's signals."""
     chain = Chain(settings)
     observed = []
     for row in tune_set.rows:
-        passages = chain.retriever.retrieve(row.question)
-        observed.append(Observed(row, chain.answerer.signals(row.question, passages)))
+        passages = chain.retriever.retrieve(row.question, POOL)
+        observed.append(
+            Observed(
+                row,
+                [p.score for p in passages],
+                [has_gold(row) and passage_relevant(row, p.chunk) for p in passages],
+                [chain.answerer.signals(row.question, [p]) for p in passages],
+                list(range(len(passages))),
+            )
+        )
         on_row()
     return observed
 
@@ -224,8 +244,9 @@ def tune(
         s.name: observe(s, s.settings(base, fusion), progress(s.name, len(s.rows))) for s in sets
     }
     weight, weight_table = choose_weight(by_set)
+    reranking, rerank_table = choose_rerank(by_set, weight)
     threshold, threshold_table = choose_threshold(by_set, weight)
-    answering = {"answer_similarity_weight": weight, "abstain_below": threshold}
+    answering = {"answer_similarity_weight": weight, **reranking, "abstain_below": threshold}
     tune_claims = claims_of(sets, base, fusion | answering, progress)
     (check_weight, supported_at), check_table = choose_citation_check(tune_claims)
     checking = {"citation_similarity_weight": check_weight, "citation_supported_at": supported_at}
@@ -234,6 +255,7 @@ def tune(
     evidence = {
         "fusion": fusion_table,
         "answer_similarity_weight": weight_table,
+        "rerank": rerank_table,
         "abstain_below": threshold_table,
         "citation_check_weight": check_table,
         "citation_check": {
@@ -293,6 +315,10 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "## Answer similarity weight (first-sentence answer recall)",
         "",
         *_table(evidence["answer_similarity_weight"]),
+        "",
+        f"## Re-ranking by the best sentence ({RERANK_RULE})",
+        "",
+        *_table(evidence["rerank"]),
         "",
         f"## Abstention threshold (false abstention at most {MAX_FALSE_ABSTENTION} on every set)",
         "",

@@ -123,7 +123,7 @@ class Chain:
 
     def ranked(self, question: str, k: int) -> list[Passage]:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
-        return self.retriever.retrieve(question, k)
+        return self._retrieve(question, k, None)
 
     @cached_property
     def generator(self) -> "GenerativeAnswerer":
@@ -209,13 +209,25 @@ class Chain:
             yield answer
 
     def _retrieve(self, query: str, k: int | None, scope: "SourceScope | None") -> list[Passage]:
+        """The ``k`` best passages: retrieved, then the first ``rerank_depth`` re-ranked
+        by their best sentence (rag.rerank; not for a retriever given from outside,
+        which evals measure as it is)."""
+        k = k or self.settings.k
+        depth = 0 if self._retriever is not None else self.settings.rerank_depth
         if scope is None:
-            return self.retriever.retrieve(query, k)
-        from rag.retrieval import HybridRetriever
+            pool = self.retriever.retrieve(query, max(k, depth))
+        else:
+            from rag.retrieval import HybridRetriever
 
-        if not isinstance(self.retriever, HybridRetriever):
-            raise RagError("source filters work with the built-in retrievers only")
-        return self.retriever.retrieve(query, k, scope)
+            if not isinstance(self.retriever, HybridRetriever):
+                raise RagError("source filters work with the built-in retrievers only")
+            pool = self.retriever.retrieve(query, max(k, depth), scope)
+        if depth:
+            from rag.rerank import rerank
+
+            best = self.answerer.best_sentences(query, pool[:depth])
+            pool = rerank(pool[:depth], best, self.settings.rerank_weight) + pool[depth:]
+        return pool[:k]
 
     def _extractive(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"

@@ -118,22 +118,35 @@ class ExtractiveAnswerer:
                 self._cache.popitem(last=False)
         return found
 
+    def _measured(
+        self, question: str, passages: Sequence[Passage]
+    ) -> list[tuple[_Sentences, np.ndarray, list[float]]]:
+        """Each passage's candidate sentences with their cosines and term overlaps."""
+        question_vector = np.array(self._embeddings.embed_query(question))
+        question_terms = set(tokenize([question])[0])
+        by_chunk = self._sentences([p.chunk for p in passages])
+        measured = []
+        for passage in passages:
+            sentences = by_chunk[passage.chunk.id]
+            cosines = sentences.vectors @ question_vector if sentences.spans else np.zeros(0)
+            overlaps = [
+                len(question_terms & terms) / len(question_terms) if question_terms else 0.0
+                for terms in sentences.terms
+            ]
+            measured.append((sentences, cosines, overlaps))
+        return measured
+
     def signals(self, question: str, passages: Sequence[Passage]) -> list[Signal]:
         """Every distinct candidate sentence with its cosine and term overlap, in
         passage order (``rag eval tune`` sweeps the weight over these)."""
-        question_vector = np.array(self._embeddings.embed_query(question))
-        question_terms = set(tokenize([question])[0])
         seen: set[str] = set()
         signals = []
-        by_chunk = self._sentences([p.chunk for p in passages])
-        for passage in passages:
+        for passage, (sentences, cosines, overlaps) in zip(
+            passages, self._measured(question, passages), strict=True
+        ):
             chunk = passage.chunk
-            sentences = by_chunk[chunk.id]
-            if not sentences.spans:
-                continue
-            cosines = sentences.vectors @ question_vector
-            for (start, end), terms, cosine in zip(
-                sentences.spans, sentences.terms, cosines, strict=True
+            for (start, end), cosine, overlap in zip(
+                sentences.spans, cosines, overlaps, strict=True
             ):
                 # One sentence text is one candidate, wherever it recurs: in the
                 # overlap of two chunks, or in near-duplicate documents.
@@ -142,10 +155,18 @@ class ExtractiveAnswerer:
                 if key in seen:
                     continue
                 seen.add(key)
-                overlap = len(question_terms & terms) / len(question_terms) if question_terms else 0
                 citation = Citation.quoting(chunk, chunk.start + start, chunk.start + end)
                 signals.append(Signal(citation, float(cosine), overlap))
         return signals
+
+    def best_sentences(self, question: str, passages: Sequence[Passage]) -> list[float]:
+        """Each passage's best sentence score (0 when it has no candidate sentence),
+        what rag.rerank blends with the retrieval score."""
+        weight = self._settings.answer_similarity_weight
+        return [
+            float(np.max(weight * cosines + (1 - weight) * np.array(overlaps))) if overlaps else 0.0
+            for _, cosines, overlaps in self._measured(question, passages)
+        ]
 
     def score(self, question: str, passages: Sequence[Passage]) -> list[Citation]:
         """Every distinct candidate sentence as an unnumbered citation, best first."""

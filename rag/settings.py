@@ -136,6 +136,21 @@ class Settings(BaseSettings):
         TUNED["candidates"], ge=1, description="candidates each side proposes for fusion"
     )
 
+    # Chosen by `rag eval tune` after the fusion (evals/tune.py, docs/tuning.md).
+    rerank_depth: int = Field(
+        TUNED.get("rerank_depth", 0),
+        ge=0,
+        le=100,
+        description="the first N fused passages are re-ordered by their best sentence (0: off)",
+    )
+    rerank_weight: float = Field(
+        TUNED.get("rerank_weight", 1.0),
+        ge=0,
+        le=1,
+        description="in the re-ranking, the weight of the retrieval score (min-max normalised) "
+        "against the passage's best sentence score",
+    )
+
     max_sentences: int = Field(3, ge=1, le=10, description="sentences in an extractive answer")
     # Chosen by `rag eval tune` on the tune splits (rag/tuned.json, docs/benchmarks.md).
     abstain_below: float = Field(

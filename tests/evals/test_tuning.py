@@ -9,6 +9,7 @@ from evals.tune import (
     choose_threshold,
     choose_weight,
 )
+from evals.tune_rerank import choose_rerank
 from rag.citation_check import Support
 from rag.extractive import Signal
 from rag.models import Citation
@@ -25,16 +26,22 @@ def _row(n: int, answers: list[str]) -> SuiteRow:
     return SuiteRow(id=f"r{n}", question="q?", answers=answers, answerable=bool(answers))
 
 
+def _observed(row: SuiteRow, signals: list[Signal]) -> Observed:
+    """One passage per signal, in retrieval order, none of them relevant."""
+    n = len(signals)
+    return Observed(row, [1.0] * n, [False] * n, [[s] for s in signals], list(range(n)))
+
+
 def test_the_weight_with_the_best_first_sentence_recall_is_chosen() -> None:
     # Row 1: "Paris" scores 0.2w + 1.0(1 - w) = 1 - 0.8w, the decoy 0.9w: Paris leads
     # while w < 1/1.7 = 0.588. Row 2: "Rome" scores 0.8w, the decoy 0.3w + 0.5(1 - w)
     # = 0.5 - 0.2w: Rome leads while w > 0.5 (at 0.5 they tie and the decoy, listed
     # first, wins). Only w = 0.55 of the 0.05 grid answers both.
     observed = [
-        Observed(_row(1, ["Paris"]), [_signal("Paris is the capital.", 0.2, 1.0),
-                                      _signal("Lyon is big.", 0.9, 0.0)]),
-        Observed(_row(2, ["Rome"]), [_signal("Milan is north.", 0.3, 0.5),
-                                     _signal("Rome it is.", 0.8, 0.0)]),
+        _observed(_row(1, ["Paris"]), [_signal("Paris is the capital.", 0.2, 1.0),
+                                       _signal("Lyon is big.", 0.9, 0.0)]),
+        _observed(_row(2, ["Rome"]), [_signal("Milan is north.", 0.3, 0.5),
+                                      _signal("Rome it is.", 0.8, 0.0)]),
     ]  # fmt: skip
     weight, table = choose_weight({"a": observed})
     assert weight == 0.55
@@ -48,13 +55,45 @@ def test_the_threshold_maximises_f1_within_the_false_abstention_budget() -> None
     #   t in (0.40, 0.60]: TP 3, FP 1 -> F1 6/7 = 0.857, the best allowed
     #   t > 0.60: all 20 answerable abstained -> false abstention 1.0, refused.
     # The lowest threshold reaching 0.857 is 0.41.
-    answerable = [Observed(_row(0, ["x"]), [_signal("x", 0.25, 0)])]
-    answerable += [Observed(_row(n, ["x"]), [_signal("x", 0.6, 0)]) for n in range(1, 20)]
-    unanswerable = [Observed(_row(20 + n, []), [_signal("y", c, 0)]) for n, c in
+    answerable = [_observed(_row(0, ["x"]), [_signal("x", 0.25, 0)])]
+    answerable += [_observed(_row(n, ["x"]), [_signal("x", 0.6, 0)]) for n in range(1, 20)]
+    unanswerable = [_observed(_row(20 + n, []), [_signal("y", c, 0)]) for n, c in
                     enumerate((0.1, 0.2, 0.4))]  # fmt: skip
     threshold, table = choose_threshold({"a": answerable + unanswerable}, weight=1.0)
     assert threshold == 0.41
     assert round({e["threshold"]: e["abstention_f1"] for e in table}[0.41], 3) == 0.857
+
+
+def _pair(n: int, first_best: float, second_best: float) -> Observed:
+    """Retrieval ranks an irrelevant passage (score 1.0) above the relevant one (0.9)."""
+    signals = [[_signal("a", first_best, 0)], [_signal("b", second_best, 0)]]
+    return Observed(_row(n, ["b"]), [1.0, 0.9], [False, True], signals, [0, 1])
+
+
+def test_reranking_is_chosen_when_the_relevant_passage_has_the_better_sentence() -> None:
+    # Weight 1: a passage's best sentence is its cosine. Retrieval normalises to 1
+    # and 0, so at rerank weight w: first = w + 0.2(1 - w), second = 0.9(1 - w);
+    # the second leads while w < 0.7 / 1.7 = 0.41: hit@1 1.0 instead of 0.
+    observed = [_pair(1, 0.2, 0.9), _pair(2, 0.2, 0.9)]
+    values, table = choose_rerank({"a": observed}, answer_weight=1.0)
+    assert values["rerank_depth"] == 5  # deeper pools tie: the shallowest is chosen
+    assert values["rerank_weight"] <= 0.4
+    assert [o.order for o in observed] == [[1, 0], [1, 0]]  # what the answerer will see
+    off = next(e for e in table if e["depth"] == 0)
+    assert (off["a_hit@1"], off["a_mrr@10"]) == (0.0, 0.5)
+
+
+def test_no_reranking_when_it_would_demote_the_relevant_passage() -> None:
+    # The irrelevant passage's sentence is the better one: below weight 0.6 / 1.6
+    # = 0.375 re-ranking demotes the relevant passage (mrr 0.5), above it changes
+    # nothing (mrr 1.0, a tie with depth 0, which wins the tie).
+    observed = [
+        Observed(_row(1, ["a"]), [1.0, 0.9], [True, False],
+                 [[_signal("a", 0.3, 0)], [_signal("b", 0.9, 0)]], [0, 1]),
+    ]  # fmt: skip
+    values, _ = choose_rerank({"a": observed}, answer_weight=1.0)
+    assert values["rerank_depth"] == 0
+    assert observed[0].order == [0, 1]
 
 
 def _claim(kind: str, cosine: float, overlap: float, grounded: bool = True) -> CheckedClaim:
