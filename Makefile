@@ -11,7 +11,7 @@ PORT ?= 7860
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev install-llm install-baselines run serve ingest test test-fast lint bench \
-	bench-data bench-scale eval tune clean system-packages
+	bench-data bench-scale eval tune train-gate clean system-packages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -100,6 +100,10 @@ eval: install-baselines ## test splits of the seeds suite, SQuAD half-dev and Pu
 
 tune: install ## choose every tunable on the tune splits: rag/tuned.json, docs/tuning.md (~20 min)
 	$(BIN)/rag eval tune --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/tuning.md
+
+# scikit-learn (the dev extra) trains; the gate runs on numpy alone.
+train-gate: install-dev ## learn the answerability gate on the tune splits: rag/gate.json, docs/gate.md (~10 min)
+	$(BIN)/rag eval tune-gate --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/gate.md
 
 clean: ## remove the index and caches (keeps .venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

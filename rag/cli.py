@@ -271,11 +271,16 @@ def evaluate(
     tuned: Annotated[
         Path, typer.Option("--out", help="with 'tune': where the chosen values go")
     ] = Path("rag/tuned.json"),
+    gate_out: Annotated[
+        Path, typer.Option("--gate-out", help="with 'tune-gate': where the gate goes")
+    ] = Path("rag/gate.json"),
 ) -> None:
     """Measure retrieval, answers, citations and abstention on a suite.
 
     `rag eval tune --squad PATH --pubmedqa PATH` chooses every tunable on the tune
     splits and writes them to rag/tuned.json (the defaults of Settings).
+    `rag eval tune-gate --squad PATH --pubmedqa PATH` trains the answerability gate
+    on the tune splits and writes it to rag/gate.json (--report: docs/gate.md + PNG).
     """
     # The CLI is the composition root: the one place in rag/ that reaches evals/.
     from evals import report as reports
@@ -295,6 +300,9 @@ def evaluate(
             raise RagError("give a suite file, 'squad PATH', 'pubmedqa PATH' or --compare A B")
         if suite == "tune":
             _tune(squad, pubmedqa, tuned, report)
+            return
+        if suite == "tune-gate":
+            _tune_gate(squad, pubmedqa, gate_out, report)
             return
         gates = parse_gates(fail_under or [])
         expected = load_baseline(baseline) if baseline else None
@@ -341,6 +349,33 @@ def _tune(squad: Path | None, pubmedqa: Path | None, tuned: Path, report: Path |
     out.print(table)
     if report:
         report.write_text(evidence_markdown(values, evidence, command))
+
+
+def _tune_gate(
+    squad: Path | None, pubmedqa: Path | None, out_path: Path, report: Path | None
+) -> None:
+    from evals.train_gate import tune_gate, write
+
+    for path in (squad, pubmedqa):
+        if path is not None and not path.is_file():
+            _fail(f"{path} not found", 2)
+    if not out_path.parent.is_dir():
+        _fail(f"--gate-out {out_path}: no folder {out_path.parent}", 2)
+    command = " ".join(["rag eval tune-gate", *sys.argv[3:]])
+    with _progress() as progress:
+        gate, evidence = tune_gate(_settings(), squad, pubmedqa, _bars(progress), command)
+    write(gate, evidence, out_path, report)
+    table = Table("set", "decider", "abstention F1", "false abstention", "answer recall")
+    table.title = f"test splits; gate written to {out_path} (threshold {gate['threshold']})"
+    for row in evidence["test"]:
+        table.add_row(
+            row["set"],
+            row["decider"],
+            f"{row['abstention_f1']:.3f}",
+            f"{row['false_abstention']:.3f}",
+            f"{row['answer_recall']:.3f}",
+        )
+    out.print(table)
 
 
 @app.command()

@@ -165,6 +165,17 @@ class Bm25:
         best = top[np.argsort(-scores[top], kind="stable")]
         return [(weights.ids[i], float(scores[i])) for i in best if scores[i] > 0]
 
+    def document_frequencies(self, terms: Collection[str]) -> tuple[int, dict[str, int]]:
+        """The number of live chunks and how many of them hold each of ``terms``
+        (tokenized terms; 0 for a term no chunk holds). Read-only, no collection read."""
+        weights = self._weighted()
+        columns = {t: self.vocabulary[t] for t in terms if t in self.vocabulary}
+        held = {
+            t: int(weights.matrix.indptr[c + 1] - weights.matrix.indptr[c])
+            for t, c in columns.items()
+        }
+        return len(weights.ids), {t: held.get(t, 0) for t in terms}
+
     def _rows_of(self, paths: Collection[str], weights: _Weights) -> np.ndarray:
         """The matrix rows of the chunks of ``paths`` (files this state does not hold: none)."""
         rows = [row for path in paths for row in self.files.get(path, ("", []))[1]]

@@ -1,0 +1,125 @@
+"""What the answerability gate learns from: each question's evidence, collected once.
+
+For every question of a set's split, the passages the chain retrieves, the
+answerer's ranked sentences and the document frequencies of the question's
+terms are kept (data_dir/eval-cache/gate/), so features can be changed and the
+gate trained again without retrieving anything.
+"""
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evals.corpus import corpus_settings, ingest_corpus
+from evals.suite import SuiteRow
+from rag.answerability import features, question_terms
+from rag.chain import Chain
+from rag.models import Citation, Passage
+from rag.settings import Settings
+
+# The features read the first two sentences; an answer quotes at most max_sentences.
+RANKED_KEPT = 10
+# The settings that change what is retrieved and how sentences score.
+_SHAPING = {
+    "embedding_model",
+    "chunk_size",
+    "chunk_overlap",
+    "k",
+    "retriever",
+    "fusion",
+    "candidates",
+    "dense_weight",
+    "bm25_weight",
+    "rrf_k",
+    "answer_similarity_weight",
+    "rerank_depth",
+    "rerank_weight",
+}
+
+
+@dataclass
+class Evidence:
+    """One question with what the chain found for it."""
+
+    row: SuiteRow
+    passages: list[Passage]
+    ranked: list[Citation]
+    held: dict[str, int]
+    chunks: int
+
+    def vector(self) -> np.ndarray:
+        """The gate's features of this question (rag.answerability.FEATURES)."""
+        return features(self.row.question, self.passages, self.ranked, self.held, self.chunks)
+
+    def dump(self) -> str:
+        """One JSON line."""
+        return json.dumps(
+            {
+                "row": self.row.model_dump(mode="json"),
+                "passages": [p.model_dump(mode="json") for p in self.passages],
+                "ranked": [c.model_dump(mode="json") for c in self.ranked],
+                "held": self.held,
+                "chunks": self.chunks,
+            }
+        )
+
+    @classmethod
+    def parse(cls, line: str) -> "Evidence":
+        """The evidence ``dump`` wrote."""
+        data = json.loads(line)
+        return cls(
+            SuiteRow.model_validate(data["row"]),
+            [Passage.model_validate(p) for p in data["passages"]],
+            [Citation.model_validate(c) for c in data["ranked"]],
+            data["held"],
+            data["chunks"],
+        )
+
+
+def gather(chain: Chain, rows: Sequence[SuiteRow], on_row: Callable[[], None]) -> list[Evidence]:
+    """Retrieve and rank for every row with ``chain`` (its settings' ``k``)."""
+    bm25 = chain.retriever.bm25.current()  # type: ignore[attr-defined]
+    found = []
+    for row in rows:
+        passages = chain.ranked(row.question, chain.settings.k)
+        ranked = chain.answerer.ranked(row.question, passages)[:RANKED_KEPT]
+        chunks, held = bm25.document_frequencies(question_terms(row.question))
+        found.append(Evidence(row, passages, ranked, held, chunks))
+        on_row()
+    return found
+
+
+def collect(
+    name: str,
+    split: str,
+    rows: Sequence[SuiteRow],
+    folder: Path,
+    base: Settings,
+    progress: Callable[[str, int], Callable[[], None]],
+) -> list[Evidence]:
+    """The evidence of ``rows`` over the index of corpus ``folder``, from the cache
+    when the rows and the settings that shape it are unchanged."""
+    settings = corpus_settings(folder, base)
+    key = hashlib.sha256(
+        (
+            settings.model_dump_json(include=_SHAPING)
+            + "|".join(f"{r.id}:{r.question}" for r in rows)
+        ).encode()
+    ).hexdigest()[:16]
+    cache = base.data_dir / "eval-cache" / "gate" / f"{name}-{split}-{key}.jsonl.gz"
+    if cache.is_file():
+        with gzip.open(cache, "rt", encoding="utf-8") as lines:
+            return [Evidence.parse(line) for line in lines]
+    ingest_corpus(folder, settings)
+    found = gather(Chain(settings), rows, progress(f"{name} ({split})", len(rows)))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".part")
+    with gzip.open(partial, "wt", encoding="utf-8") as lines:
+        lines.writelines(e.dump() + "\n" for e in found)
+    partial.replace(cache)
+    return found

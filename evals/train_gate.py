@@ -1,0 +1,78 @@
+"""`rag eval tune-gate`: learn the answerability gate on the tune splits, write rag/gate.json.
+
+Each tune set's evidence is collected once (evals/gate_data.py), the gate chosen
+on the tune rows alone (evals/gate_fit.py) and saved; only then are the test
+splits read, for the report (evals/gate_report.py): figures beside today's
+threshold, the ablation and the trade-off curve.
+"""
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evals import gate_report
+from evals.gate_data import collect
+from evals.gate_fit import Table, select
+from evals.tune import TuneSet, load_sets, sha256
+from rag.settings import Settings
+
+Progress = Callable[[str, int], Callable[[], None]]
+
+
+def provenance(sets: Sequence[TuneSet], command: str) -> dict[str, Any]:
+    """What trained the gate: the command, the date, the data and its question counts."""
+    return {
+        "command": command,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "split": "tune",
+        "data": {s.data.name: sha256(s.data) for s in sets},
+        "questions": {s.name: len(s.rows) for s in sets},
+        "unanswerable": {s.name: sum(not r.answerable for r in s.rows) for s in sets},
+    }
+
+
+def table_of(sets: Sequence[TuneSet], split: str, base: Settings, progress: Progress) -> Table:
+    """The feature rows of ``sets`` (their evidence collected, or read from the cache)."""
+    return Table.of(
+        {s.name: collect(s.name, split, s.rows, s.folder, base, progress) for s in sets}
+    )
+
+
+def tune_gate(
+    base: Settings,
+    squad: Path | None,
+    pubmedqa: Path | None,
+    progress: Progress,
+    command: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train and choose the gate on the tune splits, then measure it on the test splits.
+
+    Returns:
+        (the JSON of rag/gate.json, the evidence tables of the report).
+    """
+    sets = load_sets(base, squad, pubmedqa, "tune")
+    tune = table_of(sets, "tune", base, progress)
+    chosen, selection = select(tune)
+    gate = chosen.dump(provenance(sets, command))
+    test = table_of(load_sets(base, squad, pubmedqa, "test"), "test", base, progress)
+    held = chosen.model.probability(test.columns(chosen.model.names))
+    most, floor = base.max_sentences, base.abstain_below
+    evidence = {
+        "selection": selection,
+        "tune": gate_report.compare(tune, chosen.cv_probability, chosen.threshold, floor, most),
+        "test": gate_report.compare(test, held, chosen.threshold, floor, most),
+        "ablation": gate_report.ablation(tune, test, chosen),
+        "curve": gate_report.curve(test, held, chosen.threshold, floor, most),
+    }
+    return gate, evidence
+
+
+def write(gate: dict[str, Any], evidence: dict[str, Any], out: Path, report: Path | None) -> None:
+    """rag/gate.json, and with ``report`` the Markdown report with its PNG beside it."""
+    out.write_text(json.dumps(gate, indent=1) + "\n", encoding="utf-8")
+    if report:
+        png = report.with_name(report.stem + "-tradeoff.png")
+        gate_report.plot(evidence["curve"], gate["threshold"], evidence["test"], png)
+        report.write_text(gate_report.markdown(gate, evidence, png.name), encoding="utf-8")
