@@ -16,6 +16,7 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from rag.answerability import Gate
     from rag.catalog import CollectionInfo, Collections
     from rag.extractive import ExtractiveAnswerer
     from rag.generative import GenerativeAnswerer
@@ -210,18 +211,19 @@ class Chain:
 
     def _retrieve(self, query: str, k: int | None, scope: "SourceScope | None") -> list[Passage]:
         """The ``k`` best passages: retrieved, then the first ``rerank_depth`` re-ranked
-        by their best sentence (rag.rerank; not for a retriever given from outside,
-        which evals measure as it is)."""
+        by their best sentence (rag.rerank; only with the built-in retriever: evals
+        measure the baselines' retrievers as they are)."""
+        from rag.retrieval import HybridRetriever
+
         k = k or self.settings.k
-        depth = 0 if self._retriever is not None else self.settings.rerank_depth
+        own = isinstance(self.retriever, HybridRetriever)
+        depth = self.settings.rerank_depth if own else 0
         if scope is None:
             pool = self.retriever.retrieve(query, max(k, depth))
-        else:
-            from rag.retrieval import HybridRetriever
-
-            if not isinstance(self.retriever, HybridRetriever):
-                raise RagError("source filters work with the built-in retrievers only")
+        elif isinstance(self.retriever, HybridRetriever):
             pool = self.retriever.retrieve(query, max(k, depth), scope)
+        else:
+            raise RagError("source filters work with the built-in retrievers only")
         if depth:
             from rag.rerank import rerank
 
@@ -232,13 +234,46 @@ class Chain:
     def _extractive(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
     ) -> Answer:
+        from rag.extractive import ABSTENTION
+
         answerer, _ = self.answerer, self.retriever  # load models outside the timings
         began = time.perf_counter()
         standalone = standalone_question(question, history)
         passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
-        text, citations = answerer.answer(question, passages, standalone)
-        return _answer(question, text, citations, passages, began, retrieved)
+        ranked, answerable, declined = self._judge(question, passages, standalone)
+        text, citations = (ABSTENTION, []) if declined else answerer.choose(ranked)
+        answer = _answer(question, text, citations, passages, began, retrieved)
+        answer.answerable = answerable
+        return answer
+
+    @cached_property
+    def gate(self) -> "Gate":
+        """The answerability gate (rag/gate.json)."""
+        from rag.answerability import Gate
+
+        return Gate.load()
+
+    def _judge(
+        self, question: str, passages: list[Passage], standalone: str
+    ) -> tuple[list[Citation], float | None, bool]:
+        """The answerer's ranked sentences, the gate's probability that the passages
+        answer the question (None under a retriever given from outside: the gate
+        needs BM25's document frequencies), and whether to decline: the best
+        sentence is below ``abstain_below`` (off-topic) or the probability below
+        ``answerable_at``."""
+        from rag.answerability import features, question_terms
+        from rag.retrieval import HybridRetriever
+
+        ranked = self.answerer.ranked(question, passages, standalone)
+        answerable = None
+        if isinstance(self.retriever, HybridRetriever):
+            terms = question_terms(standalone)
+            chunks, held = self.retriever.bm25.current().document_frequencies(terms)
+            vector = features(standalone, passages, ranked, held, chunks)
+            answerable = round(self.gate.probability(vector), 4)
+        gated = answerable is not None and answerable < self.settings.answerable_at
+        return ranked, answerable, self.answerer.weak(ranked) or gated
 
     def _generative(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
@@ -252,13 +287,17 @@ class Chain:
         passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
         strict = self.settings.strict_citations
-        if strict and self.answerer.abstains(question, passages, standalone):
-            # Strict: the evidence gate of the extractive answerer applies first, so
-            # strict answers never abstain less often than extractive ones.
-            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-            answer.standalone_question = standalone
-            yield answer
-            return
+        answerable = None
+        if strict:
+            # Strict: the extractive answerer's decision to decline applies first,
+            # so strict answers never abstain less often than extractive ones.
+            _, answerable, declined = self._judge(question, passages, standalone)
+            if declined:
+                answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
+                answer.standalone_question = standalone
+                answer.answerable = answerable
+                yield answer
+                return
         generated = ""
         for token in generator.stream(standalone, passages):
             generated += token
@@ -280,6 +319,7 @@ class Chain:
             text, citations = self.answerer.answer(question, passages, standalone)
             notice = "no generated sentence was supported by the passages: extractive answer shown"
         answer = _answer(question, text, citations, passages, began, retrieved)
+        answer.answerable = answerable
         answer.abstained = not text or (notice is not None and not citations)
         answer.standalone_question = standalone
         answer.sentences = checked.sentences

@@ -194,13 +194,8 @@ class ExtractiveAnswerer:
         ]
         return sorted(mixed, key=lambda c: -c.score)
 
-    def abstains(
-        self, question: str, passages: Sequence[Passage], standalone: str | None = None
-    ) -> bool:
-        """Whether the evidence is too weak to answer (the best sentence is below the bar)."""
-        return self._weak(self.ranked(question, passages, standalone))
-
-    def _weak(self, ranked: list[Citation]) -> bool:
+    def weak(self, ranked: Sequence[Citation]) -> bool:
+        """Whether the best of the ``ranked`` sentences is below the bar (off-topic)."""
         return not ranked or ranked[0].score < self._settings.abstain_below
 
     def answer(
@@ -208,8 +203,11 @@ class ExtractiveAnswerer:
     ) -> tuple[str, list[Citation]]:
         """The answer text with ``[n]`` markers and its citations (none: an abstention);
         ``standalone``: the follow-up ``question`` made to stand alone (see ``ranked``)."""
-        ranked = self.ranked(question, passages, standalone)
-        if self._weak(ranked):
+        return self.choose(self.ranked(question, passages, standalone))
+
+    def choose(self, ranked: Sequence[Citation]) -> tuple[str, list[Citation]]:
+        """The answer made of the best ``ranked`` sentences (an abstention when ``weak``)."""
+        if self.weak(ranked):
             return ABSTENTION, []
         floor = max(self._settings.abstain_below, ranked[0].score - _FOLLOWER_MARGIN)
         chosen = [c for c in ranked[: self._settings.max_sentences] if c.score >= floor]

@@ -198,4 +198,6 @@ class Answer(BaseModel):
     sentences: list[CheckedSentence] | None = Field(None, exclude_if=_absent)
     verified: float | None = Field(None, exclude_if=_absent)
     notice: str | None = Field(None, exclude_if=_absent)
+    # The gate's probability that the passages answer the question (rag.answerability).
+    answerable: float | None = Field(None, exclude_if=_absent)
     passages: list[Passage] = Field(default_factory=list, exclude=True)

@@ -24,7 +24,7 @@ from pydantic_settings import (
 )
 
 from rag.errors import RagError
-from rag.tuned import TUNED
+from rag.tuned import GATE_THRESHOLD, TUNED
 
 ENV_PREFIX = "RAG_"
 DEFAULT_CONFIG_FILE = Path("rag.toml")
@@ -156,6 +156,14 @@ class Settings(BaseSettings):
     abstain_below: float = Field(
         TUNED["abstain_below"],
         description="abstain when the best sentence scores below this (see README)",
+    )
+    # The gate's default threshold is chosen with it by `rag eval tune-gate`
+    # (rag/gate.json, docs/gate.md). Either this or abstain_below declines.
+    answerable_at: float = Field(
+        GATE_THRESHOLD,
+        ge=0,
+        le=1,
+        description="decline when the answerability gate's probability is below this (0: off)",
     )
     answer_similarity_weight: float = Field(
         TUNED["answer_similarity_weight"],

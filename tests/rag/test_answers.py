@@ -48,7 +48,16 @@ def test_off_topic_questions_abstain(seeded_chain: Chain, question: str) -> None
 
 def test_the_json_contract(seeded_chain: Chain) -> None:
     payload = json.loads(seeded_chain.answer("What revenue did Netflix report?").model_dump_json())
-    assert set(payload) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    # "answerable" added for issue 13: the gate's probability that the passages answer.
+    assert set(payload) == {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "timings_ms",
+        "answerable",
+    }
+    assert 0 < payload["answerable"] < 1
     assert set(payload["timings_ms"]) == {"retrieve", "answer", "total"}
     assert set(payload["citations"][0]) == {
         "n",
