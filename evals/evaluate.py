@@ -14,6 +14,23 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 BASELINES = ["hybrid", "bm25", "dense", "langchain", "txtai"]
+# The settings that decide which passages and sentences a question gets (the
+# answerability gate's training data depends on exactly these).
+EVIDENCE_SHAPING = (
+    "embedding_model",
+    "chunk_size",
+    "chunk_overlap",
+    "k",
+    "retriever",
+    "fusion",
+    "candidates",
+    "dense_weight",
+    "bm25_weight",
+    "rrf_k",
+    "rerank_depth",
+    "rerank_weight",
+    "answer_similarity_weight",
+)
 RowCallback = Callable[[str, int], Callable[[], None]]
 """Given a run's name and row count, returns what to call after each row."""
 
@@ -87,23 +104,8 @@ def evaluate(
     results = []
     for name in configurations:
         chain = _chain(name, settings, corpus)
-        described = settings.model_dump(
-            mode="json",
-            include={
-                "embedding_model",
-                "chunk_size",
-                "chunk_overlap",
-                "k",
-                "retriever",
-                "fusion",
-                "candidates",
-                "dense_weight",
-                "bm25_weight",
-                "rrf_k",
-                "abstain_below",
-                "max_sentences",
-            },
-        )
+        deciding = {"abstain_below", "answerable_at", "max_sentences"}
+        described = settings.model_dump(mode="json", include=set(EVIDENCE_SHAPING) | deciding)
         if name in ("langchain", "txtai"):
             described |= {
                 "retriever": "langchain recipe" if name == "langchain" else "txtai hybrid",

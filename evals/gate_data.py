@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.corpus import corpus_settings, ingest_corpus
+from evals.evaluate import EVIDENCE_SHAPING
 from evals.suite import SuiteRow
 from rag.answerability import features, question_terms
 from rag.chain import Chain
@@ -24,22 +25,6 @@ from rag.settings import Settings
 
 # The features read the first two sentences; an answer quotes at most max_sentences.
 RANKED_KEPT = 10
-# The settings that change what is retrieved and how sentences score.
-_SHAPING = {
-    "embedding_model",
-    "chunk_size",
-    "chunk_overlap",
-    "k",
-    "retriever",
-    "fusion",
-    "candidates",
-    "dense_weight",
-    "bm25_weight",
-    "rrf_k",
-    "answer_similarity_weight",
-    "rerank_depth",
-    "rerank_weight",
-}
 
 
 @dataclass
@@ -107,7 +92,7 @@ def collect(
     settings = corpus_settings(folder, base)
     key = hashlib.sha256(
         (
-            settings.model_dump_json(include=_SHAPING)
+            settings.model_dump_json(include=set(EVIDENCE_SHAPING))
             + "|".join(f"{r.id}:{r.question}" for r in rows)
         ).encode()
     ).hexdigest()[:16]

@@ -20,7 +20,7 @@ from evals.gate_fit import (
     fit,
     out_of_fold,
 )
-from evals.tune import MAX_FALSE_ABSTENTION
+from evals.tune import MAX_FALSE_ABSTENTION, markdown_table
 from rag.answerability import FEATURES
 from rag.extractive import _FOLLOWER_MARGIN
 
@@ -166,17 +166,6 @@ def plot(
     plt.close(figure)
 
 
-def _table(entries: Sequence[dict[str, Any]]) -> list[str]:
-    if not entries:
-        return []
-    header = list(entries[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for entry in entries:
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in entry.values()]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
 # The target on the seeds suite's test split (docs/gate.md says whether it is met).
 SEEDS_TARGET = {"abstention_f1": 0.85, "false_abstention": 0.05, "answer_recall": 0.85}
 
@@ -226,7 +215,7 @@ def markdown(gate: dict[str, Any], evidence: dict[str, Any], png: str) -> str:
             "",
             seeds_verdict(evidence["test"]),
             "",
-            *_table(evidence["test"]),
+            *markdown_table(evidence["test"]),
             "",
             "## Trade-off (test splits)",
             "",
@@ -234,19 +223,19 @@ def markdown(gate: dict[str, Any], evidence: dict[str, Any], png: str) -> str:
             "",
             "## Ablation (ROC AUC and abstention F1; each variant's threshold chosen on tune)",
             "",
-            *_table(evidence["ablation"]),
+            *markdown_table(evidence["ablation"]),
             "",
             "## Tune split, out of fold, beside today's threshold",
             "",
-            *_table(evidence["tune"]),
+            *markdown_table(evidence["tune"]),
             "",
             "## Model selection (out of fold on tune; grouped by document)",
             "",
-            *_table(evidence["selection"]),
+            *markdown_table(evidence["selection"]),
             "",
             f"## Weights (logistic regression; false abstention cap {MAX_FALSE_ABSTENTION})",
             "",
-            *_table(weights),
+            *markdown_table(weights),
             f"| intercept | | | {model['intercept']} |",
             "",
         ]

@@ -284,7 +284,8 @@ def claims_of(
     return checked
 
 
-def _table(entries: Sequence[dict[str, Any]]) -> list[str]:
+def markdown_table(entries: Sequence[dict[str, Any]]) -> list[str]:
+    """The lines of a Markdown table of ``entries`` (one row each, the first's keys as header)."""
     if not entries:
         return []
     header = list(entries[0])
@@ -310,29 +311,29 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "",
         "## Fusion",
         "",
-        *_table(evidence["fusion"]),
+        *markdown_table(evidence["fusion"]),
         "",
         "## Answer similarity weight (first-sentence answer recall)",
         "",
-        *_table(evidence["answer_similarity_weight"]),
+        *markdown_table(evidence["answer_similarity_weight"]),
         "",
         f"## Re-ranking by the best sentence ({RERANK_RULE})",
         "",
-        *_table(evidence["rerank"]),
+        *markdown_table(evidence["rerank"]),
         "",
         f"## Abstention threshold (false abstention at most {MAX_FALSE_ABSTENTION} on every set)",
         "",
-        *_table(
+        *markdown_table(
             [e for e in evidence["abstain_below"] if e["threshold"] <= 0.6]  # above: all abstain
         ),
         "",
         "## Citation check: similarity weight (best threshold at each weight)",
         "",
-        *_table(evidence["citation_check_weight"]),
+        *markdown_table(evidence["citation_check_weight"]),
         "",
         "## Citation check (share judged right per kind of claim; evals/claims.py)",
         "",
-        *_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
+        *markdown_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
         "",
     ]
     return "\n".join(lines)
