@@ -258,16 +258,19 @@ class Chain:
         self, question: str, passages: list[Passage], standalone: str
     ) -> tuple[list[Citation], float | None, bool]:
         """The answerer's ranked sentences, the gate's probability that the passages
-        answer the question (None under a retriever given from outside: the gate
-        needs BM25's document frequencies), and whether to decline: the best
-        sentence is below ``abstain_below`` (off-topic) or the probability below
-        ``answerable_at``."""
+        answer the question, and whether to decline: the best sentence is below
+        ``abstain_below`` (off-topic) or the probability below ``answerable_at``.
+
+        The probability is None, and only ``abstain_below`` decides, unless the
+        retriever is the built-in hybrid one: the gate learned from evidence with
+        both sides' scores and BM25's document frequencies.
+        """
         from rag.answerability import features, question_terms
         from rag.retrieval import HybridRetriever
 
         ranked = self.answerer.ranked(question, passages, standalone)
         answerable = None
-        if isinstance(self.retriever, HybridRetriever):
+        if isinstance(self.retriever, HybridRetriever) and self.settings.retriever == "hybrid":
             terms = question_terms(standalone)
             chunks, held = self.retriever.bm25.current().document_frequencies(terms)
             vector = features(standalone, passages, ranked, held, chunks)

@@ -51,3 +51,12 @@ def test_the_gate_decides_strict_generative_answers_before_the_llm_runs(
     # Without strict citations the LLM answers and its citation check decides.
     loose = scripted(seeded_chain, [reply], prompts=prompts, answerable_at=1.0).answer(ANSWERABLE)
     assert not loose.abstained and "Happy Gilmore" in loose.answer and len(prompts.calls) == 1
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense"])
+def test_the_gate_stays_out_of_one_sided_retrieval(seeded_chain: Chain, mode: str) -> None:
+    # It learned from hybrid evidence: with one side's scores missing it read every
+    # question as unanswerable (seeds test split, bm25 alone: 14 of 21 declined).
+    answer = _chain(seeded_chain, retriever=mode, answerable_at=0.99).answer(ANSWERABLE)
+    assert answer.answerable is None
+    assert not answer.abstained and "Happy Gilmore" in answer.answer
