@@ -39,7 +39,14 @@ def test_ask_returns_the_cli_json(make_client: MakeClient) -> None:
     response = make_client().post("/api/ask", json=QUESTION)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(body) == {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "timings_ms",
+        "answerable",  # added for issue 13: the gate's probability
+    }
     assert "Happy Gilmore 2" in body["answer"] and body["citations"][0]["n"] == 1
 
 
