@@ -8,6 +8,7 @@ variant too: re-ranking is kept only when it does better.
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from evals.tune_retrieval import RANKS, rank_figures
 from rag.rerank import rerank_order
 
 if TYPE_CHECKING:
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 RERANK_DEPTHS = (0, 5, 10, 20)
 RERANK_WEIGHTS = [round(w / 10, 1) for w in range(10)]
 HIT5_SLACK = 0.005
-RANKS = 10
 RERANK_RULE = (
     f"the best mean mrr@10 over the sets among variants whose mean hit@5 is within {HIT5_SLACK} "
     "of the best; ties to the shallower depth (fewer sentences to embed)"
@@ -37,16 +37,13 @@ def reorder(scores: Sequence[float], best: Sequence[float], depth: int, weight: 
 
 def measure(observed: Sequence["Observed"], orders: Sequence[list[int]]) -> dict[str, float]:
     """hit@1, hit@5 and mrr@10 over the rows with gold evidence."""
-    hits1 = hits5 = reciprocal = 0.0
-    judged = [(o, order) for o, order in zip(observed, orders, strict=True) if any(o.relevant)]
-    for item, order in judged:
-        rank = next((r for r, i in enumerate(order[:RANKS], 1) if item.relevant[i]), None)
-        if rank is not None:
-            hits1 += rank == 1
-            hits5 += rank <= 5
-            reciprocal += 1 / rank
-    n = len(judged) or 1
-    return {"hit@1": hits1 / n, "hit@5": hits5 / n, "mrr@10": reciprocal / n}
+    return rank_figures(
+        [
+            next((r for r, i in enumerate(order[:RANKS], 1) if item.relevant[i]), None)
+            for item, order in zip(observed, orders, strict=True)
+            if any(item.relevant)
+        ]
+    )
 
 
 def choose_rerank(

@@ -135,18 +135,25 @@ def variants() -> list[Variant]:
     return found
 
 
+def rank_figures(ranks: Sequence[int | None]) -> dict[str, float]:
+    """hit@1, hit@5 and mrr@10 of questions whose first relevant passage is at
+    ``ranks`` (from 1; None: not in the first ``RANKS``)."""
+    found = [rank for rank in ranks if rank is not None]
+    n = len(ranks) or 1
+    return {
+        "hit@1": sum(rank == 1 for rank in found) / n,
+        "hit@5": sum(rank <= 5 for rank in found) / n,
+        "mrr@10": sum(1 / rank for rank in found) / n,
+    }
+
+
 def measure(variant: Variant, collected: Sequence[Lists]) -> dict[str, float]:
     """hit@1, hit@5 and mrr@10 of ``variant`` over the rows."""
-    hits1 = hits5 = reciprocal = 0.0
+    ranks = []
     for lists in collected:
         ranked = variant.rank(lists)[:RANKS]
-        rank = next((r for r, i in enumerate(ranked, 1) if i in lists.relevant), None)
-        if rank is not None:
-            hits1 += rank == 1
-            hits5 += rank <= 5
-            reciprocal += 1 / rank
-    n = len(collected) or 1
-    return {"hit@1": hits1 / n, "hit@5": hits5 / n, "mrr@10": reciprocal / n}
+        ranks.append(next((r for r, i in enumerate(ranked, 1) if i in lists.relevant), None))
+    return rank_figures(ranks)
 
 
 def _key(entry: dict[str, Any], names: Sequence[str]) -> tuple[float, float, float]:
