@@ -54,7 +54,9 @@ def widget_ask(page: Page, question: str) -> None:
     if not page.locator(".panel.open").count():
         page.locator(".launcher").click()
     page.locator(".panel input").fill(question)
-    page.locator(".panel input").press("Enter")
+    # A click, not Enter: the host page's Gradio iframe can take the focus while it
+    # loads, and a key press then goes there (the question stayed in the box).
+    page.locator(".panel button[type=submit]").click()
 
 
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
