@@ -22,16 +22,13 @@ from evals.gate_fit import (
 )
 from evals.tune import MAX_FALSE_ABSTENTION, markdown_table
 from rag.answerability import FEATURES
-from rag.extractive import _FOLLOWER_MARGIN
+from rag.extractive import selected
 
 
 def answer_text(evidence: Evidence, floor: float, max_sentences: int) -> str:
     """The extractive answer's quotes: the best sentences within the follower margin
     of the first, none below ``floor`` (rag/extractive.py's selection)."""
-    if not evidence.ranked:
-        return ""
-    bar = max(floor, evidence.ranked[0].score - _FOLLOWER_MARGIN)
-    return " ".join(c.quote for c in evidence.ranked[:max_sentences] if c.score >= bar)
+    return " ".join(c.quote for c in selected(evidence.ranked, floor, max_sentences))
 
 
 def answer_recall(

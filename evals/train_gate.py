@@ -8,29 +8,23 @@ threshold, the ablation and the trade-off curve.
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evals import gate_report
 from evals.gate_data import collect
 from evals.gate_fit import Table, select
-from evals.tune import TuneSet, load_sets, sha256
+from evals.tune import TuneSet, load_sets
+from evals.tune import provenance as tuned_provenance
 from rag.settings import Settings
 
 Progress = Callable[[str, int], Callable[[], None]]
 
 
 def provenance(sets: Sequence[TuneSet], command: str) -> dict[str, Any]:
-    """What trained the gate: the command, the date, the data and its question counts."""
-    return {
-        "command": command,
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "split": "tune",
-        "data": {s.data.name: sha256(s.data) for s in sets},
-        "questions": {s.name: len(s.rows) for s in sets},
-        "unanswerable": {s.name: sum(not r.answerable for r in s.rows) for s in sets},
-    }
+    """What trained the gate: as for rag/tuned.json, and the unanswerable counts."""
+    unanswerable = {s.name: sum(not r.answerable for r in s.rows) for s in sets}
+    return tuned_provenance(sets, command) | {"unanswerable": unanswerable}
 
 
 def table_of(sets: Sequence[TuneSet], split: str, base: Settings, progress: Progress) -> Table:

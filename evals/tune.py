@@ -215,16 +215,21 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_tuned(values: dict[str, Any], sets: Sequence[TuneSet], command: str, out: Path) -> None:
-    """rag/tuned.json: the values and what chose them."""
-    provenance = {
+def provenance(sets: Sequence[TuneSet], command: str) -> dict[str, Any]:
+    """What chose a tuned value: the command, the date, the data and its question counts."""
+    return {
         "command": command,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "split": "tune",
         "data": {s.data.name: sha256(s.data) for s in sets},
         "questions": {s.name: len(s.rows) for s in sets},
     }
-    out.write_text(json.dumps({"values": values, "provenance": provenance}, indent=1) + "\n")
+
+
+def write_tuned(values: dict[str, Any], sets: Sequence[TuneSet], command: str, out: Path) -> None:
+    """rag/tuned.json: the values and what chose them."""
+    chosen_by = provenance(sets, command)
+    out.write_text(json.dumps({"values": values, "provenance": chosen_by}, indent=1) + "\n")
 
 
 def tune(

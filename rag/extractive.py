@@ -29,6 +29,15 @@ _MIN_WORDS = 4
 _CACHED_CHUNKS = 20_000
 
 
+def selected(ranked: Sequence[Citation], floor: float, most: int) -> list[Citation]:
+    """The answer's sentences: of the first ``most`` of ``ranked`` (best first), those
+    within the follower margin of the best and not below ``floor``."""
+    if not ranked:
+        return []
+    bar = max(floor, ranked[0].score - _FOLLOWER_MARGIN)
+    return [c for c in ranked[:most] if c.score >= bar]
+
+
 @dataclass(frozen=True)
 class Signal:
     """One candidate sentence (an unnumbered, unscored citation) and what scores it."""
@@ -209,7 +218,6 @@ class ExtractiveAnswerer:
         """The answer made of the best ``ranked`` sentences (an abstention when ``weak``)."""
         if self.weak(ranked):
             return ABSTENTION, []
-        floor = max(self._settings.abstain_below, ranked[0].score - _FOLLOWER_MARGIN)
-        chosen = [c for c in ranked[: self._settings.max_sentences] if c.score >= floor]
+        chosen = selected(ranked, self._settings.abstain_below, self._settings.max_sentences)
         citations = [c.model_copy(update={"n": n}) for n, c in enumerate(chosen, start=1)]
         return " ".join(f"{c.quote} [{c.n}]" for c in citations), citations
