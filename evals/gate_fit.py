@@ -4,9 +4,10 @@ A logistic regression (scikit-learn) over standardised features: a few weights
 that numpy evaluates at run time (rag/answerability.py). Cross-validation on the
 tune rows, grouped by document so that no fold shares an article, picks the
 regularisation and gives the out-of-fold probabilities the threshold is chosen
-on: the best abstention F1 over all tune rows among thresholds whose false
-abstention is at most MAX_FALSE_ABSTENTION on every set (the rule that chose
-``abstain_below``). Test rows are read only afterwards, for the report.
+on: the best mean abstention F1 over the sets among thresholds whose false
+abstention, counting the questions ``abstain_below`` declines as the chain does, is
+at most MAX_FALSE_ABSTENTION on every set. Test rows are read only afterwards, for
+the report.
 """
 
 from collections.abc import Sequence
@@ -142,19 +143,22 @@ def auc(answerable: np.ndarray, probability: np.ndarray) -> float:
     )
 
 
-def choose_threshold(table: Table, probability: np.ndarray) -> tuple[float, float]:
+def choose_threshold(table: Table, probability: np.ndarray, floor: float) -> tuple[float, float]:
     """The threshold with the best mean abstention F1 over the sets that have
     unanswerable rows, among those whose false abstention is at most
     MAX_FALSE_ABSTENTION on every set (ties: the lowest); with that mean F1.
 
-    The mean over sets, not the F1 of the pooled rows: pooled, SQuAD's thousands of
-    rows would decide alone and the seeds suite's few would not count.
+    A question is declined as the chain declines it: below the threshold, or with a
+    best sentence below ``floor`` (``abstain_below``). The mean over sets, not the F1
+    of the pooled rows: pooled, SQuAD's thousands of rows would decide alone and the
+    seeds suite's few would not count.
     """
     names = list(np.unique(table.sets))
     scored = [n for n in names if not table.y[table.sets == n].all()]
+    below_floor = table.columns(["best_score"])[:, 0] < floor
     best, chosen = -1.0, 0.0
     for threshold in THRESHOLDS:
-        abstained = probability < threshold
+        abstained = (probability < threshold) | below_floor
         per_set = {n: figures(table.y[table.sets == n], abstained[table.sets == n]) for n in names}
         if any(f["false_abstention"] > MAX_FALSE_ABSTENTION for f in per_set.values()):
             continue
@@ -184,14 +188,17 @@ class Fitted:
                 "C": self.c,
                 "set_balance": self.balance,
                 "rule": f"best mean abstention F1 over the sets with unanswerable rows, out of "
-                f"fold, false abstention <= {MAX_FALSE_ABSTENTION} on every set",
+                f"fold, false abstention <= {MAX_FALSE_ABSTENTION} on every set, counting "
+                "the questions the best-sentence floor declines",
                 "cv_mean_abstention_f1": round(self.cv_score, 4),
             },
             "provenance": provenance,
         }
 
 
-def select(table: Table, names: Sequence[str] = FEATURES) -> tuple[Fitted, list[dict[str, Any]]]:
+def select(
+    table: Table, floor: float, names: Sequence[str] = FEATURES
+) -> tuple[Fitted, list[dict[str, Any]]]:
     """Regularisation and set balance by the out-of-fold tune criterion (ties: the
     better pooled ROC AUC), the threshold by ``choose_threshold``, the model refitted
     on every tune row; with the table of every candidate."""
@@ -199,7 +206,7 @@ def select(table: Table, names: Sequence[str] = FEATURES) -> tuple[Fitted, list[
     for balance in BALANCES:
         for c in C_VALUES:
             probability = out_of_fold(table, names, c, balance)
-            threshold, score = choose_threshold(table, probability)
+            threshold, score = choose_threshold(table, probability, floor)
             candidates.append(
                 (score, auc(table.y, probability), c, balance, threshold, probability)
             )
@@ -216,18 +223,18 @@ def select(table: Table, names: Sequence[str] = FEATURES) -> tuple[Fitted, list[
         }
         for s, a, cc, b, t, _ in candidates
     ]
-    evidence.append(boosted(table, names))
+    evidence.append(boosted(table, floor, names))
     return Fitted(model, threshold, c, balance, probability, score), evidence
 
 
-def boosted(table: Table, names: Sequence[str] = FEATURES) -> dict[str, Any]:
+def boosted(table: Table, floor: float, names: Sequence[str] = FEATURES) -> dict[str, Any]:
     """Gradient-boosted trees under the same folds and rule, for comparison only: a
     logistic model ships as a few numbers numpy evaluates; trees would need more."""
     x, probability = table.columns(names), np.zeros(len(table.y))
     for train, held in GroupKFold(FOLDS).split(x, table.y, table.groups):
         trees = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=0)
         probability[held] = trees.fit(x[train], table.y[train]).predict_proba(x[held])[:, 1]
-    threshold, score = choose_threshold(table, probability)
+    threshold, score = choose_threshold(table, probability, floor)
     return {
         "model": "gradient-boosted trees (comparison)",
         "set_balance": 0.0,

@@ -78,9 +78,15 @@ def compare(
     return rows
 
 
-def ablation(tune: Table, test: Table, chosen: Fitted) -> list[dict[str, Any]]:
+def _declined(table: Table, probability: np.ndarray, threshold: float, floor: float) -> np.ndarray:
+    """The questions the chain declines: below the gate's threshold or the sentence floor."""
+    return (probability < threshold) | (table.columns(["best_score"])[:, 0] < floor)
+
+
+def ablation(tune: Table, test: Table, chosen: Fitted, floor: float) -> list[dict[str, Any]]:
     """Every feature group removed, then each alone: out-of-fold on tune (threshold
-    chosen there by the same rule) and on test (model refitted on all tune rows)."""
+    chosen there by the same rule) and on test (model refitted on all tune rows);
+    declined as the chain declines (``_declined``)."""
     variants: list[tuple[str, tuple[str, ...]]] = [("all features", FEATURES)]
     for group, names in GROUPS.items():
         variants.append((f"without {group}", tuple(n for n in FEATURES if n not in names)))
@@ -88,7 +94,7 @@ def ablation(tune: Table, test: Table, chosen: Fitted) -> list[dict[str, Any]]:
     table = []
     for label, names in variants:
         cv = out_of_fold(tune, names, chosen.c, chosen.balance)
-        threshold, score = choose_threshold(tune, cv)
+        threshold, score = choose_threshold(tune, cv, floor)
         model = fit(tune.columns(names), tune.y, names, chosen.c, tune.weights(chosen.balance))
         held = model.probability(test.columns(names))
         entry: dict[str, Any] = {"features": label, "tune_cv_mean_f1": score}
@@ -97,7 +103,8 @@ def ablation(tune: Table, test: Table, chosen: Fitted) -> list[dict[str, Any]]:
                 at = data.sets == name
                 if not at.any():
                     continue
-                found = figures(data.y[at], probability[at] < threshold)
+                declined = _declined(data, probability, threshold, floor)
+                found = figures(data.y[at], declined[at])
                 entry[f"{split}_{name}_auc"] = auc(data.y[at], probability[at])
                 entry[f"{split}_{name}_f1"] = found["abstention_f1"]
         table.append(entry)
@@ -108,21 +115,23 @@ def curve(
     table: Table, probability: np.ndarray, threshold: float, abstain_below: float, most: int
 ) -> dict[str, list[dict[str, float]]]:
     """Per set with unanswerable rows: answer recall and abstention precision/recall
-    at every threshold of ``THRESHOLDS``."""
+    at every threshold of ``THRESHOLDS``, declined as the chain declines."""
     found: dict[str, list[dict[str, float]]] = {}
     for name in dict.fromkeys(table.sets):
         at = table.sets == name
         if table.y[at].all():
             continue
         evidence = [e for e, here in zip(table.evidence, at, strict=True) if here]
-        found[name] = [
-            {
-                "threshold": float(t),
-                **figures(table.y[at], probability[at] < t),
-                "answer_recall": answer_recall(evidence, probability[at] < t, -1.0, most),
-            }
-            for t in THRESHOLDS
-        ]
+        found[name] = []
+        for t in THRESHOLDS:
+            declined = _declined(table, probability, t, abstain_below)[at]
+            found[name].append(
+                {
+                    "threshold": float(t),
+                    **figures(table.y[at], declined),
+                    "answer_recall": answer_recall(evidence, declined, -1.0, most),
+                }
+            )
     return found
 
 

@@ -47,17 +47,17 @@ def tune_gate(
         (the JSON of rag/gate.json, the evidence tables of the report).
     """
     sets = load_sets(base, squad, pubmedqa, "tune")
+    most, floor = base.max_sentences, base.abstain_below
     tune = table_of(sets, "tune", base, progress)
-    chosen, selection = select(tune)
+    chosen, selection = select(tune, floor)
     gate = chosen.dump(provenance(sets, command))
     test = table_of(load_sets(base, squad, pubmedqa, "test"), "test", base, progress)
     held = chosen.model.probability(test.columns(chosen.model.names))
-    most, floor = base.max_sentences, base.abstain_below
     evidence = {
         "selection": selection,
         "tune": gate_report.compare(tune, chosen.cv_probability, chosen.threshold, floor, most),
         "test": gate_report.compare(test, held, chosen.threshold, floor, most),
-        "ablation": gate_report.ablation(tune, test, chosen),
+        "ablation": gate_report.ablation(tune, test, chosen, floor),
         "curve": gate_report.curve(test, held, chosen.threshold, floor, most),
     }
     return gate, evidence

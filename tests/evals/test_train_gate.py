@@ -36,13 +36,32 @@ def test_the_threshold_keeps_false_abstention_under_the_cap_on_every_set() -> No
     y = [True] * 20 + [False] * 5 + [True] * 10
     sets = ["a"] * 25 + ["b"] * 10
     table = _table(sets, probability[:, None], y)
-    threshold, score = choose_threshold(table, probability)
+    threshold, score = choose_threshold(table, probability, floor=-1.0)
     assert threshold == 0.205  # the lowest threshold that declines the row at 0.2
     assert score == pytest.approx(2 / 6)
     declined = probability < threshold
     for name in ("a", "b"):
         at = table.sets == name
         assert figures(table.y[at], declined[at])["false_abstention"] <= 0.05
+
+
+def test_the_cap_counts_the_questions_the_sentence_floor_declines_too() -> None:
+    # The chain declines below the gate's threshold OR below the best-sentence floor
+    # (abstain_below), so the cap holds for both together. 20 answerable rows: one's
+    # best sentence (0.2) is under the floor 0.27, so the floor alone declines 1/20; the
+    # gate at 0.35 would decline another answerable row (P = 0.3): 2/20 = 0.1, too many.
+    # The 4 unanswerable rows sit at P = 0.1, 0.2 (caught below 0.25) and 0.3, 0.4.
+    probability = np.array([0.9] * 18 + [0.3, 0.9] + [0.1, 0.2, 0.3, 0.4])
+    best = np.array([0.6] * 19 + [0.2] + [0.6] * 4)
+    y = [True] * 20 + [False] * 4
+    table = _table(["a"] * 24, np.column_stack([best]), y)
+    alone, _ = choose_threshold(table, probability, floor=-1.0)
+    assert alone == 0.405  # with no floor, declining the answerable row at 0.3 is allowed
+    threshold, score = choose_threshold(table, probability, floor=0.27)
+    assert threshold == 0.205
+    declined = (probability < threshold) | (best < 0.27)
+    assert figures(table.y, declined)["false_abstention"] == 0.05
+    assert score == pytest.approx(figures(table.y, declined)["abstention_f1"])
 
 
 def test_a_gate_trained_on_separable_rows_separates_them(tmp_path: Path) -> None:
@@ -53,7 +72,7 @@ def test_a_gate_trained_on_separable_rows_separates_them(tmp_path: Path) -> None
     x = np.column_stack([np.where(y, 0.7, 0.3) + rng.normal(0, 0.05, n), rng.random(n)])
     sets = ["squad"] * 150 + ["seeds"] * 50
     table = _table(sets, x, list(y))
-    chosen, selection = select(table, ("best_score", "margin"))
+    chosen, selection = select(table, -1.0, ("best_score", "margin"))
     assert len(selection) == 13  # 3 balances x 4 regularisations, and boosted trees
     probability = chosen.model.probability(table.columns(chosen.model.names))
     assert probability[y].min() > probability[~y].max()
