@@ -17,6 +17,7 @@ import numpy as np
 
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import EVIDENCE_SHAPING
+from evals.relevance import has_gold, holds_gold
 from evals.suite import SuiteRow
 from rag.answerability import features, question_terms
 from rag.chain import Chain
@@ -25,6 +26,8 @@ from rag.settings import Settings
 
 # The features read the first two sentences; an answer quotes at most max_sentences.
 RANKED_KEPT = 10
+# Passages retrieved beyond k, so that k remain once those holding the gold are withheld.
+WITHHELD_EXTRA = 10
 
 
 @dataclass
@@ -66,12 +69,31 @@ class Evidence:
         )
 
 
-def gather(chain: Chain, rows: Sequence[SuiteRow], on_row: Callable[[], None]) -> list[Evidence]:
-    """Retrieve and rank for every row with ``chain`` (its settings' ``k``)."""
+def withheld(row: SuiteRow) -> SuiteRow:
+    """``row`` made a question its documents do not answer: its gold withheld."""
+    return SuiteRow(
+        id=f"{row.id}/withheld", question=row.question, answerable=False, source=row.source
+    )
+
+
+def gather(
+    chain: Chain, rows: Sequence[SuiteRow], on_row: Callable[[], None], withhold: bool = False
+) -> list[Evidence]:
+    """Retrieve and rank for every row with ``chain`` (its settings' ``k``).
+
+    With ``withhold``, each answerable row becomes unanswerable (``withheld``): its
+    passages are the best ``k`` that neither overlap its gold evidence nor say a gold
+    answer, as if the documents lacked them."""
     bm25 = chain.retriever.bm25.current()  # type: ignore[attr-defined]
+    k = chain.settings.k
     found = []
     for row in rows:
-        passages = chain.ranked(row.question, chain.settings.k)
+        if withhold:
+            retrieved = chain.ranked(row.question, k + WITHHELD_EXTRA)
+            passages = [p for p in retrieved if not holds_gold(row, p.chunk)][:k]
+            row = withheld(row)
+        else:
+            passages = chain.ranked(row.question, k)
         ranked = chain.answerer.ranked(row.question, passages)[:RANKED_KEPT]
         chunks, held = bm25.document_frequencies(question_terms(row.question))
         found.append(Evidence(row, passages, ranked, held, chunks))
@@ -86,9 +108,13 @@ def collect(
     folder: Path,
     base: Settings,
     progress: Callable[[str, int], Callable[[], None]],
+    withhold: bool = False,
 ) -> list[Evidence]:
     """The evidence of ``rows`` over the index of corpus ``folder``, from the cache
-    when the rows and the settings that shape it are unchanged."""
+    when the rows and the settings that shape it are unchanged; with ``withhold``,
+    of its answerable rows with their gold withheld (``gather``)."""
+    if withhold:
+        name, rows = f"{name}-withheld", [r for r in rows if has_gold(r)]
     settings = corpus_settings(folder, base)
     key = hashlib.sha256(
         (
@@ -101,7 +127,7 @@ def collect(
         with gzip.open(cache, "rt", encoding="utf-8") as lines:
             return [Evidence.parse(line) for line in lines]
     ingest_corpus(folder, settings)
-    found = gather(Chain(settings), rows, progress(f"{name} ({split})", len(rows)))
+    found = gather(Chain(settings), rows, progress(f"{name} ({split})", len(rows)), withhold)
     cache.parent.mkdir(parents=True, exist_ok=True)
     partial = cache.with_suffix(".part")
     with gzip.open(partial, "wt", encoding="utf-8") as lines:

@@ -7,6 +7,7 @@ offsets, not text, is fair to any chunker: a chunk that cuts the evidence
 sentence still counts when it holds the answer.
 """
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -120,6 +121,13 @@ def _overlaps(start: int, end: int, spans: list[Span]) -> bool:
 def passage_relevant(row: SuiteRow, chunk: Chunk) -> bool:
     """The chunk's ``[start, end)`` overlaps a gold answer (else evidence) span of its file."""
     return _overlaps(chunk.start, chunk.end, gold_in(row, chunk.path).targets)
+
+
+def holds_gold(row: SuiteRow, chunk: Chunk) -> bool:
+    """The chunk overlaps a gold evidence span of its file or says a gold answer
+    (as a whole word): what to withhold for ``row``'s documents not to answer it."""
+    said = (re.search(rf"(?<!\w){re.escape(a)}(?!\w)", chunk.text, re.I) for a in row.answers)
+    return _overlaps(chunk.start, chunk.end, gold_in(row, chunk.path).evidence) or any(said)
 
 
 def citation_relevant(row: SuiteRow, citation: Citation, passages: list[Passage]) -> bool:

@@ -14,24 +14,36 @@ from typing import Any
 from evals import gate_report
 from evals.gate_data import collect
 from evals.gate_fit import Table, select
+from evals.relevance import has_gold
 from evals.tune import TuneSet, load_sets
 from evals.tune import provenance as tuned_provenance
 from rag.settings import Settings
 
 Progress = Callable[[str, int], Callable[[], None]]
+# Sets whose answerable questions are asked again with their gold withheld
+# (evals/gate_data.gather): on-topic questions the documents do not answer, as people
+# ask them, beside SQuAD's unanswerable ones, written to resemble their paragraph.
+WITHHELD_FROM = ("seeds", "squad")
 
 
 def provenance(sets: Sequence[TuneSet], command: str) -> dict[str, Any]:
-    """What trained the gate: as for rag/tuned.json, and the unanswerable counts."""
+    """What trained the gate: as for rag/tuned.json, the unanswerable counts and how
+    many answerable questions were asked again with their gold withheld."""
     unanswerable = {s.name: sum(not r.answerable for r in s.rows) for s in sets}
-    return tuned_provenance(sets, command) | {"unanswerable": unanswerable}
+    withheld = {s.name: sum(map(has_gold, s.rows)) for s in sets if s.name in WITHHELD_FROM}
+    return tuned_provenance(sets, command) | {"unanswerable": unanswerable, "withheld": withheld}
 
 
 def table_of(sets: Sequence[TuneSet], split: str, base: Settings, progress: Progress) -> Table:
-    """The feature rows of ``sets`` (their evidence collected, or read from the cache)."""
-    return Table.of(
-        {s.name: collect(s.name, split, s.rows, s.folder, base, progress) for s in sets}
-    )
+    """The feature rows of ``sets`` (their evidence collected, or read from the cache),
+    and of the answerable questions of those in WITHHELD_FROM with their gold withheld,
+    as sets of their own ("squad-withheld")."""
+    by_set = {s.name: collect(s.name, split, s.rows, s.folder, base, progress) for s in sets}
+    for s in sets:
+        if s.name in WITHHELD_FROM:
+            withheld = collect(s.name, split, s.rows, s.folder, base, progress, withhold=True)
+            by_set[f"{s.name}-withheld"] = withheld
+    return Table.of(by_set)
 
 
 def tune_gate(
