@@ -44,6 +44,16 @@ _NAME = r"(?<=[a-z,;:)] )[A-Z][a-z]+|\b[A-Z]{2,}\b"
 _HOW_MUCH_MONEY = r"\bhow (much|many)\b.*\b(cost|pay|paid|spend|spent|worth|price|money)"
 _HOW_MUCH = r"\bhow (many|much|long|old|far|big|large|tall|high|often|fast|deep|wide)\b"
 _WHAT_NUMBER = r"\b(what|which) (percentage|percent|number|amount|proportion|share)\b"
+_WHAT_MONEY = (
+    r"\b(what|which)\b.*\b(salary|salaries|cost|price|budget|revenue|profit|earnings|income|"
+    r"fee|valuation)\b"
+)
+# "Which vendor", "what streaming service": a kind of thing with a name ("what kind of" is not).
+_WHICH_NAMED = (
+    r"\b(which|what)\s+(?!kind\b|type\b|sort\b)(\w+\s+){0,2}(company|companies|vendor|"
+    r"studio|firm|service|organi[sz]ation|brand|network|platform|person|actor|"
+    r"actress|director|executive|country|city|university|team|name)\b"
+)
 _WHEN = r"^\s*when\b|\b(what|which) (year|date|day|month|century|decade|time)\b|\bin what year\b"
 _WHO = r"^\s*(who|whom|whose)\b|\b(who|whom|whose)\b.*\?$"
 _WHERE = r"^\s*where\b|\bin (what|which) (country|city|state|place|region)\b"
@@ -54,15 +64,22 @@ _EXPECTS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         (_HOW_MUCH_MONEY, _MONEY + "|" + _NUMBER),
         (_HOW_MUCH, _NUMBER),
         (_WHAT_NUMBER, _NUMBER),
+        (_WHAT_MONEY, _MONEY + "|" + _NUMBER),
         (_WHEN, _DATE),
         (_WHO, _NAME),
         (_WHERE, _NAME),
+        (_WHICH_NAMED, _NAME),
     ]
 ]
 _NUMERALS = re.compile(r"\d+(?:[.,]\d+)*")
 # Capitalised words after the first: names in a question ("Who" starts it).
 _CAPITALISED = re.compile(r"(?<=\S )[A-Z][\w-]*")
-_NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|without)\b|n't\b", re.I)
+# "Rather than replacing actors" answers "which roles does it not replace?" too.
+_NEGATION = re.compile(
+    r"\b(not|never|no|none|neither|nor|without|rather than|instead of|unlike|lacks?|lacking)\b"
+    r"|n't\b",
+    re.I,
+)
 FEATURES = (
     "best_score",
     "margin",

@@ -93,6 +93,53 @@ def test_a_name_the_question_already_says_does_not_answer_who() -> None:
     assert _feature(named, "type_missing") == 0.0
 
 
+@pytest.mark.parametrize(
+    ("question", "vague", "holding"),
+    [
+        (
+            "Which AI vendor supplied the de-aging tools?",
+            "The AI tools de-aged the characters.",
+            "The tools came from Metaphysic, a start-up.",
+        ),
+        (
+            "What is Greg Peters' annual salary?",
+            "Greg Peters leads the company with Ted Sarandos.",
+            "Greg Peters earned $40 million last year.",
+        ),
+    ],
+)
+def test_which_vendor_and_what_salary_ask_for_a_name_and_an_amount(
+    question: str, vague: str, holding: str
+) -> None:
+    held = dict.fromkeys(question_terms(question), 2)
+    missing = features(question, *_evidence(vague), held, 10)
+    found = features(question, *_evidence(holding), held, 10)
+    assert _feature(missing, "typed") == _feature(found, "typed") == 1.0
+    assert _feature(missing, "type_missing") == 1.0
+    assert _feature(found, "type_missing") == 0.0
+
+
+def test_what_kind_of_asks_for_no_name() -> None:
+    question = "What kind of company is Netflix?"
+    vector = features(question, *_evidence("Netflix is a streaming company."), {}, 10)
+    assert _feature(vector, "typed") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "missing"),
+    [
+        ("It focuses on special effects rather than replacing actors.", 0.0),
+        ("It uses AI instead of hiring more artists.", 0.0),
+        ("The model was released without safeguards.", 0.0),
+        ("It focuses on special effects and replaces actors.", 1.0),
+    ],
+)
+def test_rather_than_and_instead_of_say_a_negation(sentence: str, missing: float) -> None:
+    question = "Which roles does the strategy not aim to replace?"
+    vector = features(question, *_evidence(sentence), {}, 10)
+    assert _feature(vector, "negation_missing") == missing
+
+
 def test_no_passages_give_the_lowest_evidence() -> None:
     vector = features(QUESTION, [], [], HELD, 10)
     assert _feature(vector, "best_score") == 0.0
