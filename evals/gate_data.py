@@ -116,9 +116,10 @@ def collect(
     if withhold:
         name, rows = f"{name}-withheld", [r for r in rows if has_gold(r)]
     settings = corpus_settings(folder, base)
+    # data_dir is the corpus's own index (corpus_settings): evidence is of that index.
     key = hashlib.sha256(
         (
-            settings.model_dump_json(include=set(EVIDENCE_SHAPING))
+            settings.model_dump_json(include=set(EVIDENCE_SHAPING) | {"data_dir"})
             + "|".join(f"{r.id}:{r.question}" for r in rows)
         ).encode()
     ).hexdigest()[:16]

@@ -1,9 +1,14 @@
 """The gate's evidence: questions asked again with their gold withheld, on the real seeds index."""
 
-from evals.gate_data import gather
+import shutil
+from pathlib import Path
+
+from evals.gate_data import collect, gather
 from evals.relevance import holds_gold, passage_relevant
 from evals.suite import SuiteRow
 from rag.chain import Chain
+from rag.settings import Settings
+from tests.conftest import SEEDS
 
 ROW = SuiteRow(
     id="q",
@@ -42,3 +47,19 @@ def test_a_passage_that_says_the_answer_elsewhere_is_withheld_too(seeded_chain: 
     [withheld] = gather(seeded_chain, [row], lambda: None, withhold=True)
     assert withheld.passages
     assert all("Sarandos" not in p.chunk.text for p in withheld.passages)
+
+
+def test_evidence_gathered_over_one_copy_of_a_corpus_is_not_reused_for_another(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # Two checkouts hold the same files: each has its own index, and evidence must
+    # cite the files of the copy asked about (a shared cache once served one
+    # copy's evidence, gathered over an index holding both, to the other).
+    first = Path(shutil.copytree(SEEDS, tmp_path / "one" / "seeds"))
+    second = Path(shutil.copytree(SEEDS, tmp_path / "two" / "seeds"))
+    found = []
+    for folder in (first, second):
+        [evidence] = collect("seeds", "tune", [ROW], folder, settings, lambda *_: lambda: None)
+        assert {Path(p.chunk.path).parent for p in evidence.passages} == {folder.resolve()}
+        found.append(evidence)
+    assert found[0].chunks == found[1].chunks
