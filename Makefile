@@ -102,7 +102,7 @@ tune: install ## choose every tunable on the tune splits: rag/tuned.json, docs/t
 	$(BIN)/rag eval tune --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/tuning.md
 
 # scikit-learn (the dev extra) trains; the gate runs on numpy alone.
-train-gate: install-dev ## learn the answerability gate on the tune splits: rag/gate.json, docs/gate.md (~10 min)
+train-gate: install-dev ## learn the answerability gate on the tune splits: rag/gate.json, docs/gate.md (~20 min; ~1 from its cache)
 	$(BIN)/rag eval tune-gate --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/gate.md
 
 clean: ## remove the index and caches (keeps .venv)
