@@ -23,6 +23,7 @@ from rag.answerability import features, question_terms
 from rag.chain import Chain
 from rag.models import Citation, Passage
 from rag.settings import Settings
+from rag.text import tokenize
 
 # The features read the first two sentences; an answer quotes at most max_sentences.
 RANKED_KEPT = 10
@@ -72,8 +73,22 @@ class Evidence:
 def withheld(row: SuiteRow) -> SuiteRow:
     """``row`` made a question its documents do not answer: its gold withheld."""
     return SuiteRow(
-        id=f"{row.id}/withheld", question=row.question, answerable=False, source=row.source
+        id=f"{row.id}/withheld",
+        question=row.question,
+        answerable=False,
+        source=row.source,
+        split=row.split,
     )
+
+
+def _without(
+    held: dict[str, int], chunks: int, dropped: Sequence[Passage]
+) -> tuple[int, dict[str, int]]:
+    """Document frequencies as if the ``dropped`` chunks were not in the collection."""
+    said = [set(tokenize([p.chunk.text])[0]) for p in dropped]
+    return chunks - len(dropped), {
+        t: max(0, n - sum(t in s for s in said)) for t, n in held.items()
+    }
 
 
 def gather(
@@ -83,20 +98,24 @@ def gather(
 
     With ``withhold``, each answerable row becomes unanswerable (``withheld``): its
     passages are the best ``k`` that neither overlap its gold evidence nor say a gold
-    answer, as if the documents lacked them."""
+    answer, and the document frequencies leave out the retrieved chunks that do, as
+    if the documents lacked them. A row with no passage left is skipped."""
     bm25 = chain.retriever.bm25.current()  # type: ignore[attr-defined]
     k = chain.settings.k
     found = []
     for row in rows:
+        chunks, held = bm25.document_frequencies(question_terms(row.question))
         if withhold:
             retrieved = chain.ranked(row.question, k + WITHHELD_EXTRA)
-            passages = [p for p in retrieved if not holds_gold(row, p.chunk)][:k]
+            dropped = [p for p in retrieved if holds_gold(row, p.chunk)]
+            passages = [p for p in retrieved if p not in dropped][:k]
+            chunks, held = _without(held, chunks, dropped)
             row = withheld(row)
         else:
             passages = chain.ranked(row.question, k)
-        ranked = chain.answerer.ranked(row.question, passages)[:RANKED_KEPT]
-        chunks, held = bm25.document_frequencies(question_terms(row.question))
-        found.append(Evidence(row, passages, ranked, held, chunks))
+        if passages:
+            ranked = chain.answerer.ranked(row.question, passages)[:RANKED_KEPT]
+            found.append(Evidence(row, passages, ranked, held, chunks))
         on_row()
     return found
 
@@ -120,7 +139,8 @@ def collect(
     key = hashlib.sha256(
         (
             settings.model_dump_json(include=set(EVIDENCE_SHAPING) | {"data_dir"})
-            + "|".join(f"{r.id}:{r.question}" for r in rows)
+            + f"|{withhold}:{WITHHELD_EXTRA}|"
+            + "|".join(r.model_dump_json() for r in rows)
         ).encode()
     ).hexdigest()[:16]
     cache = base.data_dir / "eval-cache" / "gate" / f"{name}-{split}-{key}.jsonl.gz"

@@ -24,6 +24,7 @@ from evals import metrics
 from evals.gate_data import Evidence
 from evals.tune import MAX_FALSE_ABSTENTION
 from rag.answerability import FEATURES
+from rag.errors import RagError
 
 THRESHOLDS = np.round(np.arange(0, 1.0001, 0.005), 3)
 C_VALUES = (0.01, 0.1, 1.0, 10.0)
@@ -73,6 +74,11 @@ class Table:
     def columns(self, names: Sequence[str]) -> np.ndarray:
         """The columns of features ``names``."""
         return self.x[:, [FEATURES.index(n) for n in names]]
+
+    def declined(self, probability: np.ndarray, threshold: float, floor: float) -> np.ndarray:
+        """The rows the chain declines: P(answerable) below ``threshold``, or a best
+        sentence below ``floor`` (``abstain_below``)."""
+        return (probability < threshold) | (self.columns(["best_score"])[:, 0] < floor)
 
 
 @dataclass
@@ -155,16 +161,20 @@ def choose_threshold(table: Table, probability: np.ndarray, floor: float) -> tup
     """
     names = list(np.unique(table.sets))
     scored = [n for n in names if not table.y[table.sets == n].all()]
-    below_floor = table.columns(["best_score"])[:, 0] < floor
     best, chosen = -1.0, 0.0
     for threshold in THRESHOLDS:
-        abstained = (probability < threshold) | below_floor
+        abstained = table.declined(probability, float(threshold), floor)
         per_set = {n: figures(table.y[table.sets == n], abstained[table.sets == n]) for n in names}
         if any(f["false_abstention"] > MAX_FALSE_ABSTENTION for f in per_set.values()):
             continue
         score = float(np.mean([per_set[n]["abstention_f1"] for n in scored]))
         if score > best:
             best, chosen = score, float(threshold)
+    if best < 0:
+        raise RagError(
+            f"no gate threshold keeps false abstention within {MAX_FALSE_ABSTENTION} on "
+            f"every tune set: abstain_below {floor} alone declines more"
+        )
     return chosen, best
 
 

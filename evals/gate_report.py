@@ -48,13 +48,13 @@ def compare(
 ) -> list[dict[str, Any]]:
     """Per set: today's threshold on the best sentence, the gate, and both together.
 
-    Under the gate the answer keeps the answerer's selection without the old floor;
-    under "gate or threshold" a question is declined when either declines it (no one
-    score ranks that rule: its ROC AUC is NaN).
-    """
+    Under the gate alone the answer keeps the answerer's selection without the floor;
+    under "gate or threshold", as the chain runs, a question is declined when either
+    declines it (no one score ranks that rule: its ROC AUC is NaN)."""
     best = table.columns(["best_score"])[:, 0]
     today = best < abstain_below
     gate = probability < threshold
+    both = table.declined(probability, threshold, abstain_below)
     rows = []
     for name in dict.fromkeys(table.sets):
         at = table.sets == name
@@ -62,7 +62,7 @@ def compare(
         for decider, abstained, score, floor in [
             (f"today: best sentence < {abstain_below}", today, best, abstain_below),
             (f"gate: P(answerable) < {threshold}", gate, probability, -1.0),
-            ("gate or today's threshold", gate | today, None, -1.0),
+            ("gate or today's threshold", both, None, abstain_below),
         ]:
             rows.append(
                 {
@@ -78,15 +78,10 @@ def compare(
     return rows
 
 
-def _declined(table: Table, probability: np.ndarray, threshold: float, floor: float) -> np.ndarray:
-    """The questions the chain declines: below the gate's threshold or the sentence floor."""
-    return (probability < threshold) | (table.columns(["best_score"])[:, 0] < floor)
-
-
 def ablation(tune: Table, test: Table, chosen: Fitted, floor: float) -> list[dict[str, Any]]:
     """Every feature group removed, then each alone: out-of-fold on tune (threshold
     chosen there by the same rule) and on test (model refitted on all tune rows);
-    declined as the chain declines (``_declined``)."""
+    declined as the chain declines (``Table.declined``)."""
     variants: list[tuple[str, tuple[str, ...]]] = [("all features", FEATURES)]
     for group, names in GROUPS.items():
         variants.append((f"without {group}", tuple(n for n in FEATURES if n not in names)))
@@ -103,7 +98,7 @@ def ablation(tune: Table, test: Table, chosen: Fitted, floor: float) -> list[dic
                 at = data.sets == name
                 if not at.any():
                     continue
-                declined = _declined(data, probability, threshold, floor)
+                declined = data.declined(probability, threshold, floor)
                 found = figures(data.y[at], declined[at])
                 entry[f"{split}_{name}_auc"] = auc(data.y[at], probability[at])
                 entry[f"{split}_{name}_f1"] = found["abstention_f1"]
@@ -114,22 +109,23 @@ def ablation(tune: Table, test: Table, chosen: Fitted, floor: float) -> list[dic
 def curve(
     table: Table, probability: np.ndarray, threshold: float, abstain_below: float, most: int
 ) -> dict[str, list[dict[str, float]]]:
-    """Per set with unanswerable rows: answer recall and abstention precision/recall
-    at every threshold of ``THRESHOLDS``, declined as the chain declines."""
+    """Per set with answerable and unanswerable rows: answer recall and abstention
+    precision/recall at every threshold of ``THRESHOLDS``, declined as the chain
+    declines."""
     found: dict[str, list[dict[str, float]]] = {}
     for name in dict.fromkeys(table.sets):
         at = table.sets == name
-        if table.y[at].all():
+        if table.y[at].all() or not table.y[at].any():
             continue
         evidence = [e for e, here in zip(table.evidence, at, strict=True) if here]
         found[name] = []
         for t in THRESHOLDS:
-            declined = _declined(table, probability, t, abstain_below)[at]
+            declined = table.declined(probability, float(t), abstain_below)[at]
             found[name].append(
                 {
                     "threshold": float(t),
                     **figures(table.y[at], declined),
-                    "answer_recall": answer_recall(evidence, declined, -1.0, most),
+                    "answer_recall": answer_recall(evidence, declined, abstain_below, most),
                 }
             )
     return found
@@ -178,7 +174,8 @@ SEEDS_TARGET = {"abstention_f1": 0.85, "false_abstention": 0.05, "answer_recall"
 
 def seeds_verdict(test: Sequence[dict[str, Any]]) -> str:
     """One sentence: whether the gate meets SEEDS_TARGET on the seeds test split."""
-    row = next((r for r in test if r["set"] == "seeds" and r["decider"].startswith("gate:")), None)
+    deciding = (r for r in test if r["set"] == "seeds" and r["decider"].startswith("gate or"))
+    row = next(deciding, None)
     if row is None:
         return "The seeds suite was not measured."
     met = (

@@ -124,9 +124,17 @@ def passage_relevant(row: SuiteRow, chunk: Chunk) -> bool:
 
 
 def holds_gold(row: SuiteRow, chunk: Chunk) -> bool:
-    """The chunk overlaps a gold evidence span of its file or says a gold answer
-    (as a whole word): what to withhold for ``row``'s documents not to answer it."""
-    said = (re.search(rf"(?<!\w){re.escape(a)}(?!\w)", chunk.text, re.I) for a in row.answers)
+    """The chunk overlaps a gold evidence span of its file or says a gold answer (as
+    whole words, folded): what to withhold for ``row``'s documents not to answer it.
+    An answer of one or two characters, or one the question says itself, is not
+    looked for: it would withhold every passage on the topic."""
+    text, question = fold(chunk.text).text, fold(row.question).text
+    answers = [fold(a).text for a in row.answers]
+    said = (
+        re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text)
+        for a in answers
+        if len(a) > 2 and a not in question
+    )
     return _overlaps(chunk.start, chunk.end, gold_in(row, chunk.path).evidence) or any(said)
 
 

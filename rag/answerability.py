@@ -41,16 +41,19 @@ _DATE = (
 _MONEY = r"[$€£¥]|\b(dollars?|euros?|pounds?|yen|cents?|usd|price|cost|budget|\d+\s*(m|bn))\b"
 # A capitalised word that does not start the sentence: a name, a place, a title.
 _NAME = r"(?<=[a-z,;:)] )[A-Z][a-z]+|\b[A-Z]{2,}\b"
-_HOW_MUCH_MONEY = r"\bhow (much|many)\b.*\b(cost|pay|paid|spend|spent|worth|price|money)"
+_HOW_MUCH_MONEY = r"\bhow (much|many)\b.*\b(costs?|pay|paid|spend|spent|worth|price|money)"
 _HOW_MUCH = r"\bhow (many|much|long|old|far|big|large|tall|high|often|fast|deep|wide)\b"
 _WHAT_NUMBER = r"\b(what|which) (percentage|percent|number|amount|proportion|share)\b"
+# "What is his salary", "what was the film's budget": a few words between, no more.
 _WHAT_MONEY = (
-    r"\b(what|which)\b.*\b(salary|salaries|cost|price|budget|revenue|profit|earnings|income|"
-    r"fee|valuation)\b"
+    r"\b(what|which)\s+(\S+\s+){0,4}(salary|salaries|costs?|price|budget|revenue|profit|"
+    r"earnings|income|fee|valuation)\b"
 )
-# "Which vendor", "what streaming service": a kind of thing with a name ("what kind of" is not).
+# "Which vendor", "what streaming service": a kind of thing with a name. Not "what kind
+# of", nor "what did the director say" (an auxiliary verb starts a clause instead).
 _WHICH_NAMED = (
-    r"\b(which|what)\s+(?!kind\b|type\b|sort\b)(\w+\s+){0,2}(company|companies|vendor|"
+    r"\b(which|what)\s+(?!(kinds?|types?|sorts?|is|are|was|were|do|does|did|has|have|had|"
+    r"can|could|will|would|should|may|might)\b)(\w+\s+){0,2}(company|companies|vendor|"
     r"studio|firm|service|organi[sz]ation|brand|network|platform|person|actor|"
     r"actress|director|executive|country|city|university|team|name)\b"
 )
@@ -64,11 +67,11 @@ _EXPECTS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         (_HOW_MUCH_MONEY, _MONEY + "|" + _NUMBER),
         (_HOW_MUCH, _NUMBER),
         (_WHAT_NUMBER, _NUMBER),
-        (_WHAT_MONEY, _MONEY + "|" + _NUMBER),
         (_WHEN, _DATE),
         (_WHO, _NAME),
         (_WHERE, _NAME),
         (_WHICH_NAMED, _NAME),
+        (_WHAT_MONEY, _MONEY + "|" + _NUMBER),
     ]
 ]
 _NUMERALS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -76,7 +79,7 @@ _NUMERALS = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"(?<=\S )[A-Z][\w-]*")
 # "Rather than replacing actors" answers "which roles does it not replace?" too.
 _NEGATION = re.compile(
-    r"\b(not|never|no|none|neither|nor|without|rather than|instead of|unlike|lacks?|lacking)\b"
+    r"\b(not|never|no|none|neither|nor|without|rather than|instead of|unlike|lack(s|ed|ing)?)\b"
     r"|n't\b",
     re.I,
 )

@@ -29,13 +29,16 @@ def test_withholding_the_gold_leaves_on_topic_passages_that_do_not_answer(
     [withheld] = gather(seeded_chain, [ROW], lambda: None, withhold=True)
     assert withheld.row.id == "q/withheld"
     assert not withheld.row.answerable
+    assert withheld.row.split == ROW.split
     assert withheld.row.question == ROW.question
     assert withheld.passages, "the seeds have passages besides the gold one"
     assert len(withheld.passages) <= seeded_chain.settings.k
-    for passage in withheld.passages:
-        assert not holds_gold(ROW, passage.chunk)
-        assert "Happy Gilmore" not in passage.chunk.text
+    assert all("Happy Gilmore" not in p.chunk.text for p in withheld.passages)
     assert all("Happy Gilmore" not in c.quote for c in withheld.ranked)
+    # The withheld chunks are out of the document frequencies too.
+    assert withheld.chunks < asked.chunks
+    assert all(withheld.held[t] <= n for t, n in asked.held.items())
+    assert any(withheld.held[t] < n for t, n in asked.held.items())
 
 
 def test_a_passage_that_says_the_answer_elsewhere_is_withheld_too(seeded_chain: Chain) -> None:
@@ -47,6 +50,15 @@ def test_a_passage_that_says_the_answer_elsewhere_is_withheld_too(seeded_chain: 
     [withheld] = gather(seeded_chain, [row], lambda: None, withhold=True)
     assert withheld.passages
     assert all("Sarandos" not in p.chunk.text for p in withheld.passages)
+
+
+def test_an_answer_the_question_says_itself_withholds_nothing_more(seeded_chain: Chain) -> None:
+    # "AI" is in the question and in nearly every passage: only the gold one goes.
+    row = ROW.model_copy(update={"answers": ["Happy Gilmore 2", "AI"]})
+    [withheld] = gather(seeded_chain, [row], lambda: None, withhold=True)
+    assert len(withheld.passages) == seeded_chain.settings.k
+    assert all("AI" in p.chunk.text for p in withheld.passages)
+    assert all("Happy Gilmore" not in p.chunk.text for p in withheld.passages)
 
 
 def test_evidence_gathered_over_one_copy_of_a_corpus_is_not_reused_for_another(

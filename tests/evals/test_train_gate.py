@@ -14,6 +14,7 @@ from evals.suite import SuiteRow
 from evals.train_gate import write
 from rag.answerability import FEATURES, Gate
 from rag.cli import app
+from rag.errors import RagError
 from rag.models import Chunk, Citation, Passage
 
 
@@ -62,6 +63,15 @@ def test_the_cap_counts_the_questions_the_sentence_floor_declines_too() -> None:
     declined = (probability < threshold) | (best < 0.27)
     assert figures(table.y, declined)["false_abstention"] == 0.05
     assert score == pytest.approx(figures(table.y, declined)["abstention_f1"])
+
+
+def test_no_threshold_when_the_floor_alone_declines_too_many_is_an_error() -> None:
+    # The floor declines 2 of 20 answerable rows (0.1 > 0.05): no threshold can help.
+    probability = np.array([0.9] * 20 + [0.1])
+    best = np.array([0.1, 0.1] + [0.6] * 19)
+    table = _table(["a"] * 21, np.column_stack([best]), [True] * 20 + [False])
+    with pytest.raises(RagError, match=r"abstain_below 0\.27 alone declines more"):
+        choose_threshold(table, probability, floor=0.27)
 
 
 def test_a_gate_trained_on_separable_rows_separates_them(tmp_path: Path) -> None:

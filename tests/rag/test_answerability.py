@@ -119,8 +119,15 @@ def test_which_vendor_and_what_salary_ask_for_a_name_and_an_amount(
     assert _feature(found, "type_missing") == 0.0
 
 
-def test_what_kind_of_asks_for_no_name() -> None:
-    question = "What kind of company is Netflix?"
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What kind of company is Netflix?",
+        "What kinds of companies use AI?",
+        "What did the director say about AI?",
+    ],
+)
+def test_what_kind_of_and_what_did_ask_for_no_name(question: str) -> None:
     vector = features(question, *_evidence("Netflix is a streaming company."), {}, 10)
     assert _feature(vector, "typed") == 0.0
 
