@@ -70,6 +70,11 @@ class Evidence:
         )
 
 
+def withheld_set(name: str) -> str:
+    """The name of set ``name``'s questions asked with their gold withheld."""
+    return f"{name}-withheld"
+
+
 def withheld(row: SuiteRow) -> SuiteRow:
     """``row`` made a question its documents do not answer: its gold withheld."""
     return SuiteRow(
@@ -133,7 +138,7 @@ def collect(
     when the rows and the settings that shape it are unchanged; with ``withhold``,
     of its answerable rows with their gold withheld (``gather``)."""
     if withhold:
-        name, rows = f"{name}-withheld", [r for r in rows if has_gold(r)]
+        name, rows = withheld_set(name), [r for r in rows if has_gold(r)]
     settings = corpus_settings(folder, base)
     # data_dir is the corpus's own index (corpus_settings): evidence is of that index.
     key = hashlib.sha256(

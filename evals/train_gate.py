@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from evals import gate_report
-from evals.gate_data import collect
+from evals.gate_data import collect, withheld_set
 from evals.gate_fit import Table, select
-from evals.relevance import has_gold
 from evals.tune import TuneSet, load_sets
 from evals.tune import provenance as tuned_provenance
 from rag.settings import Settings
@@ -26,11 +25,15 @@ Progress = Callable[[str, int], Callable[[], None]]
 WITHHELD_FROM = ("seeds", "squad")
 
 
-def provenance(sets: Sequence[TuneSet], command: str) -> dict[str, Any]:
+def provenance(sets: Sequence[TuneSet], tune: Table, command: str) -> dict[str, Any]:
     """What trained the gate: as for rag/tuned.json, the unanswerable counts and how
-    many answerable questions were asked again with their gold withheld."""
+    many questions of ``tune`` were asked again with their gold withheld."""
     unanswerable = {s.name: sum(not r.answerable for r in s.rows) for s in sets}
-    withheld = {s.name: sum(map(has_gold, s.rows)) for s in sets if s.name in WITHHELD_FROM}
+    withheld = {
+        s.name: int((tune.sets == withheld_set(s.name)).sum())
+        for s in sets
+        if s.name in WITHHELD_FROM
+    }
     return tuned_provenance(sets, command) | {"unanswerable": unanswerable, "withheld": withheld}
 
 
@@ -42,7 +45,7 @@ def table_of(sets: Sequence[TuneSet], split: str, base: Settings, progress: Prog
     for s in sets:
         if s.name in WITHHELD_FROM:
             withheld = collect(s.name, split, s.rows, s.folder, base, progress, withhold=True)
-            by_set[f"{s.name}-withheld"] = withheld
+            by_set[withheld_set(s.name)] = withheld
     return Table.of(by_set)
 
 
@@ -62,7 +65,7 @@ def tune_gate(
     most, floor = base.max_sentences, base.abstain_below
     tune = table_of(sets, "tune", base, progress)
     chosen, selection = select(tune, floor)
-    gate = chosen.dump(provenance(sets, command))
+    gate = chosen.dump(provenance(sets, tune, command))
     test = table_of(load_sets(base, squad, pubmedqa, "test"), "test", base, progress)
     held = chosen.model.probability(test.columns(chosen.model.names))
     evidence = {
