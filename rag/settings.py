@@ -32,7 +32,14 @@ DEFAULT_CONFIG_FILE = Path("rag.toml")
 
 MASK = "****"
 # Lists read from the environment as JSON (``["a","b"]``) or comma-separated (``a,b``).
-LIST_SETTINGS = ("allowed_origins", "api_tokens", "auth", "examples", "trusted_proxies")
+LIST_SETTINGS = (
+    "admin_users",
+    "allowed_origins",
+    "api_tokens",
+    "auth",
+    "examples",
+    "trusted_proxies",
+)
 SECRET_SETTINGS = frozenset({"api_tokens", "auth", "llm_api_key", "secret_key"})
 
 
@@ -208,7 +215,14 @@ class Settings(BaseSettings):
         ],
         description="example questions shown in the UI",
     )
-    admin: bool = Field(False, description="show the admin panel (upload, list, remove)")
+    admin: bool = Field(
+        False,
+        description="the admin tab (upload, list, remove), for admin_users only: needs UI "
+        "logins (auth) or single sign-on (trusted_user_header)",
+    )
+    admin_users: Annotated[list[str], NoDecode] = Field(
+        [], description="who may use the admin tab: UI login or single sign-on user names"
+    )
 
     # Generative answers (the extractive answerer stays the default: see README).
     llm: Literal["none", "openai", "llamacpp"] = Field("none", description="answer generator")

@@ -9,7 +9,9 @@ from rag.chain import Chain
 from ui.chat import build_chat_tab
 
 if TYPE_CHECKING:
+    from ui.security import Guard
     from ui.source import SourceLinks
+    from ui.uploads import Uploads
 
 CSS = (Path(__file__).parent / "style.css").read_text()
 # System fonts: nothing is fetched from a font service.
@@ -18,18 +20,28 @@ THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monos
 CONCURRENCY = 2
 
 
-def build_app(chain: Chain, links: "SourceLinks | None" = None) -> gr.Blocks:
-    """The whole UI over ``chain``; ``links`` sign the source cards' links."""
+def build_app(
+    chain: Chain,
+    links: "SourceLinks | None" = None,
+    admin: "tuple[Guard, Uploads] | None" = None,
+) -> gr.Blocks:
+    """The whole UI over ``chain``; ``links`` sign the source cards' links; ``admin``
+    (who is an admin, and their uploads) adds the admin tab, shown to admins only."""
     with gr.Blocks(title="Ask the documents", analytics_enabled=False) as app:
         gr.Markdown("# Ask the documents\nAnswers quote the documents; `[n]` links to source n.")
         with gr.Tab("Chat"):
             build_chat_tab(chain, links)
-        if chain.settings.admin:
+        if admin is not None:
             # Imported only when enabled: it brings the ingest pipeline and its loaders.
             from ui.admin import build_admin_tab
 
-            with gr.Tab("Admin"):
-                build_admin_tab(chain)
+            guard, uploads = admin
+            tab = build_admin_tab(chain, guard, uploads)
+
+            def show_to_admins(request: gr.Request) -> dict[str, Any]:
+                return gr.update(visible=guard.is_admin(request.username))
+
+            app.load(show_to_admins, None, tab, api_visibility="private")
 
         def ask(
             question: str,

@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rag.errors import RagError
-from rag.settings import Settings
+from rag.settings import Settings, SettingsInvalid
 
 _WIDGET_SCOPE = "ask"
 # A source link stays good this long: long enough to read an answer and follow its
@@ -91,6 +91,23 @@ def logins(settings: Settings) -> dict[str, str]:
     if pairs and settings.trusted_user_header:
         raise RagError("set either auth (UI logins) or trusted_user_header (single sign-on)")
     return pairs
+
+
+def admins(settings: Settings, logins: dict[str, str]) -> frozenset[str]:
+    """Who may use the admin tab (none while it is off); a ``SettingsInvalid`` when it is
+    on but no one could be told apart from anyone else."""
+    if not settings.admin:
+        return frozenset()
+    users = frozenset(user.strip() for user in settings.admin_users if user.strip())
+    if not users or not (logins or settings.trusted_user_header):
+        raise SettingsInvalid(
+            "RAG_ADMIN=1 needs RAG_ADMIN_USERS and a sign-in (RAG_AUTH logins or "
+            "RAG_TRUSTED_USER_HEADER single sign-on); not serving an admin tab anyone could use"
+        )
+    strangers = sorted(users - logins.keys()) if logins else []
+    if strangers:
+        raise SettingsInvalid(f"RAG_ADMIN_USERS: {', '.join(strangers)}: not a UI login (RAG_AUTH)")
+    return users
 
 
 def credentials_configured(settings: Settings) -> bool:
@@ -153,7 +170,7 @@ class TrustedPeers:
         return any(address in network for network in self._networks)
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The request's path below ``root_path``."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
@@ -178,7 +195,7 @@ class AccessGate:
         if scope["type"] in ("http", "websocket"):
             client = scope.get("client")
             scope[PEER] = client[0] if client else None
-            if self._header is not None and _route_path(scope) not in PUBLIC_PATHS:
+            if self._header is not None and route_path(scope) not in PUBLIC_PATHS:
                 trusted = scope[PEER] in self._peers
                 user = dict(scope["headers"]).get(self._header, b"").strip()
                 if not (trusted and user):
@@ -201,6 +218,7 @@ class Guard:
         """Read the security settings once."""
         self._settings = settings
         self.logins = logins(settings)  # a RagError for a malformed entry: refuse to start
+        self.admins = admins(settings, self.logins)
         self._open = not credentials_configured(settings)
         self._peers = TrustedPeers(settings.trusted_proxies)
         key = secret_key(settings)
@@ -219,6 +237,16 @@ class Guard:
         if not header or request.scope.get(PEER) not in self._peers:
             return None
         return request.headers.get(header, "").strip() or None
+
+    def ui_user(self, request: Request) -> str | None:
+        """The user signed in to the UI: by single sign-on, or by a UI login's session."""
+        if self._settings.trusted_user_header:
+            return self.trusted_user(request)
+        return self.session_user(request)
+
+    def is_admin(self, user: str | None) -> bool:
+        """Whether ``user`` may use the admin tab."""
+        return user is not None and user in self.admins
 
     @staticmethod
     def address(request: Request) -> str:

@@ -18,6 +18,7 @@ from ui.app import CSS, THEME, build_app
 from ui.errors import install_error_handlers
 from ui.security import AccessGate, ApiBodyLimit, Guard, startup_warning
 from ui.source import SourceLinks, build_source_routes
+from ui.uploads import UploadGate, Uploads
 
 WIDGET = Path(__file__).parent / "embed" / "widget.js"
 log = logging.getLogger(__name__)
@@ -61,10 +62,12 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
+    app.state.guard = guard = Guard(settings)  # a RagError for a malformed login or admin
+    uploads = Uploads()
     app.add_middleware(ApiBodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UploadGate, guard=guard, uploads=uploads, settings=settings)
     app.add_middleware(AccessGate, settings=settings)  # outermost: peers, proxies, SSO
     install_error_handlers(app)  # JSON errors; around everything, to catch bugs anywhere
-    app.state.guard = guard = Guard(settings)  # a RagError for a malformed login
     app.include_router(build_api(chain, app.state.guard, warmed))
     app.include_router(build_source_routes(chain, guard))
 
@@ -78,12 +81,17 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
     sign_on = {"auth_dependency": guard.trusted_user} if settings.trusted_user_header else {}
     server = gr.mount_gradio_app(
         app,
-        build_app(chain, SourceLinks(guard, settings.collection)),
+        build_app(
+            chain,
+            SourceLinks(guard, settings.collection),
+            (guard, uploads) if settings.admin else None,
+        ),
         path="/",
         auth=list(guard.logins.items()) or None,
         root_path=settings.root_path or None,
         theme=THEME,
         css=CSS,
+        max_file_size=int(settings.max_file_mb * 1024 * 1024),
         **sign_on,
     )
     guard.session_user = ui_session(server)

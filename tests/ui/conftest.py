@@ -61,11 +61,11 @@ def serve(folder: Path, extra_env: dict[str, str]) -> Iterator[App]:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    """The UI over the seeds and the XSS document, with the admin panel on."""
+    """The UI over the seeds and the XSS document."""
     folder = tmp_path_factory.mktemp("app")
     corpus = Path(shutil.copytree(SEEDS, folder / "seeds"))
     (corpus / "llama-handbook.md").write_text(XSS_DOCUMENT)
-    with serve(folder, {"RAG_ADMIN": "1"}) as running_app:
+    with serve(folder, {}) as running_app:
         yield running_app
 
 

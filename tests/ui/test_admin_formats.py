@@ -19,9 +19,11 @@ def test_uploaded_office_files_are_ingested(tmp_path: Path) -> None:
         write_docx(tmp_path / "handbook.docx", HANDBOOK),
         write_pptx(tmp_path / "bakery.pptx", BAKERY_SLIDES),
     ]
-    summary = upload(chain, [str(f) for f in files], gr.Progress())
+    summary = upload(chain, files, gr.Progress())
     assert summary.startswith("Ingested 2 files: ") and "skipped" not in summary
     sources = [Path(str(row[0])).name for row in sources_table(chain)]
     assert sources == ["bakery.pptx", "handbook.docx"]
+    assert not any(f.exists() for f in files)  # the uploads, and the copies of non-PDFs, go
+    assert list((tmp_path / "data" / "uploads").iterdir()) == []
     answer = chain.answer("By how much did bread sales grow?")
     assert answer.citations[0].model_dump(mode="json")["location"] == {"slide": 2}
