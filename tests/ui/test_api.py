@@ -238,3 +238,16 @@ def test_a_bug_is_a_json_500_logged_under_its_request_id(
         assert body["detail"] == "internal error" and len(body["request_id"]) >= 8
         logged = [r for r in caplog.records if body["request_id"] in r.getMessage()]
         assert logged and logged[0].exc_info and logged[0].exc_info[0] is ZeroDivisionError
+
+
+def test_k_is_an_integer_not_a_boolean(make_client: MakeClient) -> None:
+    response = make_client().post("/api/ask", json={**QUESTION, "k": True})
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "FOO"])
+@pytest.mark.parametrize("path", ["/api/ask", "/", "/source/abc"])
+def test_unknown_methods_get_a_json_405(make_client: MakeClient, method: str, path: str) -> None:
+    response = make_client().request(method, path)
+    assert response.status_code == 405, response.text
+    assert response.json()["detail"]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from rag.chain import Chain
 from rag.models import source_id
+from rag.source_text import source_text
 from tests.corpora import ENGINEERING_QUESTION, Deployment
 from tests.documents import write_pdf
 from ui.server import build_server
@@ -218,3 +219,28 @@ def test_a_source_in_another_collection_is_opened_there(deployment: Deployment) 
     assert [html.unescape(m) for m in MARKED.findall(page.text)] == [citation["quote"]]
     # The default collection (hr) has no such file.
     assert client.get(f"/source/{citation['source_id']}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "span", [(9, 3), (0, 10**29), (0, "past the end")], ids=["reversed", "huge", "past-the-end"]
+)
+def test_a_source_link_is_signed_only_for_a_span_of_the_text(
+    client: TestClient, located_chain: Chain, span: tuple[int, int | str]
+) -> None:
+    citation = cited(client)
+    record = located_chain.index.file_record(citation["source_id"])
+    assert record is not None
+    length = len(source_text(located_chain.index, record).text)
+    start, end = span
+    body = {"source_id": citation["source_id"], "start": start, "end": end}
+    if end == "past the end":
+        assert client.post("/api/source-link", json={**body, "end": length}).status_code == 200
+        body["end"] = length + 1
+    response = client.post("/api/source-link", json=body)
+    assert response.status_code == 422, response.text
+
+
+def test_offsets_are_integers_not_booleans(client: TestClient) -> None:
+    citation = cited(client)
+    body = {"source_id": citation["source_id"], "start": True, "end": citation["end"]}
+    assert client.post("/api/source-link", json=body).status_code == 422
