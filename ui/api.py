@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictInt, field_validator
 
 from rag.catalog import CollectionInfo
 from rag.chain import Chain
@@ -17,11 +17,10 @@ from rag.errors import NotFound, RagError, Unavailable
 from rag.models import Answer
 from rag.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
 from rag.settings import check_collection_name
-from ui.errors import request_id
+from ui.errors import METHODS, request_id
 from ui.security import Guard
 
 log = logging.getLogger(__name__)
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _collection_name(value: str | None) -> str | None:
@@ -37,7 +36,7 @@ class AskRequest(BaseModel):
 
     question: str = Field(min_length=1)
     history: list[str] = []
-    k: int | None = Field(None, ge=1, le=50)
+    k: StrictInt | None = Field(None, ge=1, le=50)  # strict: `true` is not 1
     collection: CollectionName = Field(
         None, description="the collection to ask (`GET /api/collections`); default: the server's"
     )

@@ -6,6 +6,7 @@
 - A server the answers depend on (Chroma, the LLM) is unreachable: 503.
 - A collection, or documents under a path, that a request names do not exist: 404.
 - Any other ``RagError`` (a problem the user can fix): 400.
+- A method no route serves (TRACE, made-up ones): 405, on every path.
 - Anything else is a bug: 500 ``{"detail": "internal error", "request_id": ...}``,
   with the traceback in the server log under that request id.
 """
@@ -25,6 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rag.errors import NotFound, RagError, Unavailable
 
 log = logging.getLogger(__name__)
+# Every method some route serves; any other (TRACE, CONNECT, WebDAV's, made-up ones) gets
+# a JSON 405 wherever it is sent, before any route or the UI sees it.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def clean(value: Any) -> Any:
@@ -89,6 +93,11 @@ class CatchAll:
         """Pass the request on; answer for it if it fails before its response starts."""
         if scope["type"] != "http":
             await self._app(scope, receive, send)
+            return
+        if scope["method"] not in METHODS:
+            refused = {"detail": f"method {scope['method']} is not allowed"}
+            headers = {"Allow": "GET, HEAD, POST"}
+            await SafeJSONResponse(refused, status_code=405, headers=headers)(scope, receive, send)
             return
         rid = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = rid

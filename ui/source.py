@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from ingest.pipeline import file_digest
 from rag.chain import Chain
@@ -46,9 +46,15 @@ class SourceLinkRequest(BaseModel):
     """A cited span of an ingested file."""
 
     source_id: str = Field(max_length=64)
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: StrictInt = Field(ge=0)
+    end: StrictInt = Field(ge=0)
     collection: CollectionName = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SourceLinkRequest":
+        if self.start > self.end:
+            raise ValueError("start must not be after end")
+        return self
 
 
 class SourceLink(BaseModel):
@@ -147,7 +153,9 @@ def build_source_routes(chain: Chain, guard: Guard) -> APIRouter:
     def source_link(body: SourceLinkRequest, request: Request) -> SourceLink:
         """A link (relative to the server's root) that opens the source view at the span,
         for a client that may ask but cannot send its credentials with a link (the widget)."""
-        _, _, links = opened(request, body.source_id, body.collection, None)
+        index, record, links = opened(request, body.source_id, body.collection, None)
+        with guard.held():  # the text is put together from the file's chunks
+            _span(body.start, body.end, len(source_text(index, record).text))  # 422 past its end
         return SourceLink(url=links.view(body.source_id, body.start, body.end))
 
     refuse_other_methods(
