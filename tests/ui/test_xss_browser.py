@@ -24,3 +24,10 @@ def test_document_markup_is_inert(visit: Visit) -> None:
     expect(sources).to_contain_text("<script>window.__xss = 'script'</script>")
     expect(sources).to_contain_text("<img src=x onerror=")
     visit.screenshot("xss-inert")
+
+
+def test_markdown_in_a_quote_is_shown_as_written(visit: Visit) -> None:
+    ask(visit, "What should I read before brushing a llama?")
+    answer = visit.page.locator("#chat .message").last
+    expect(answer).to_contain_text("Read the [grooming guide](javascript:window.__xss='link')")
+    assert visit.page.locator("#chat a", has_text="grooming guide").count() == 0
