@@ -64,10 +64,10 @@ def respond(
             if isinstance(event, Answer):
                 answer = event
             else:
-                messages[-1]["content"] += render.escape(event)
+                messages[-1]["content"] += render.literal(event)
                 yield messages, gr.skip(), answers, ""
     except RagError as error:
-        notice = render.escape(str(error))
+        notice = render.literal(str(error))
         messages[-1]["content"] = f'<div class="abstention">Error: {notice}</div>'
         yield messages, "", answers, ""
         return
@@ -91,6 +91,7 @@ def build_chat_tab(chain: Chain, links: "SourceLinks | None" = None) -> None:
                 elem_id="chat",
                 height=460,
                 feedback_options=("Like", "Dislike"),
+                latex_delimiters=[],  # a "$$" in a document is text, not a formula
             )
             question = gr.Textbox(
                 label="Your question",

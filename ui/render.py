@@ -1,7 +1,10 @@
 """HTML for answers and source cards. Every piece of document text is escaped here.
 
 Documents may contain markup; nothing in them may run in the reader's browser,
-so text only ever reaches the page through ``html.escape``.
+so text only ever reaches the page through ``html.escape``. The chat renders its
+messages as Markdown too, so text shown there also has every character Markdown
+could read as syntax written as a character reference (``literal``): a quote
+reads exactly as the document says it, ``[here](javascript:...)`` included.
 """
 
 import html
@@ -14,6 +17,12 @@ if TYPE_CHECKING:
     from ui.source import SourceLinks
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# One pass: HTML's specials as html.escape writes them, then Markdown's punctuation
+# (CommonMark's escapable set) and the ':' of autolinked URLs as character references.
+_LITERAL = {
+    **{ord(c): html.escape(c, quote=True) for c in "&<>\"'"},
+    **{ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$:="},
+}
 
 
 def escape(text: str) -> str:
@@ -21,17 +30,23 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def literal(text: str) -> str:
+    """``text`` for a chat message: HTML-escaped, and inert as Markdown."""
+    return text.translate(_LITERAL)
+
+
 def answer_html(answer: Answer) -> str:
     """The answer with each ``[n]`` linked to source card ``n``; abstentions styled apart,
     and any notice (an LLM fallback) shown above it."""
     notice = (
-        f'<div class="notice" role="status">{escape(answer.notice)}</div>' if answer.notice else ""
+        f'<div class="notice" role="status">{literal(answer.notice)}</div>' if answer.notice else ""
     )
     if answer.abstained:
-        return f'{notice}<div class="abstention" role="status">{escape(answer.answer)}</div>'
-    return notice + _MARKER.sub(
-        lambda m: f'<a class="cite" href="#source-{m.group(1)}">[{m.group(1)}]</a>',
-        escape(answer.answer),
+        return f'{notice}<div class="abstention" role="status">{literal(answer.answer)}</div>'
+    pieces = _MARKER.split(answer.answer)  # text, marker number, text, ...
+    return notice + "".join(
+        f'<a class="cite" href="#source-{piece}">[{piece}]</a>' if odd else literal(piece)
+        for odd, piece in ((n % 2 == 1, piece) for n, piece in enumerate(pieces))
     )
 
 
@@ -104,7 +119,7 @@ def passages_html(answer: Answer) -> str:
 def passages_summary(answer: Answer) -> str:
     """The chat message of the "sources only" view."""
     lines = [
-        f"#{rank} {escape(p.chunk.source)} › {escape(p.chunk.section)} (score {p.score:.4f})"
+        f"#{rank} {literal(p.chunk.source)} › {literal(p.chunk.section)} (score {p.score:.4f})"
         for rank, p in enumerate(answer.passages, start=1)
     ]
     return '<div class="retrieved">Retrieved passages:<br>' + "<br>".join(lines) + "</div>"
