@@ -100,6 +100,7 @@ def ingest(
     from rag.lexical import LiveBm25, cache_path
 
     settings = _settings(**({"collection": collection} if collection else {}))
+    _warn_if_exposed(settings)
     try:
         if reset:
             reset_index(settings)
@@ -389,6 +390,7 @@ def serve(
     from ui.server import serve as run_server
 
     settings = _settings()
+    _warn_if_exposed(settings)
     if settings.inference_threads is None:  # one per request: concurrent answers do not contend
         settings = settings.model_copy(update={"inference_threads": 1})
     try:
@@ -397,8 +399,19 @@ def serve(
         _fail(f"cannot serve on {host}:{port}: {error}")
 
 
+def _warn_if_exposed(settings: Settings) -> None:
+    from rag.private import exposure
+
+    warning = None if settings.chroma_url else exposure(settings.data_dir)
+    if warning:
+        err.print(f"[yellow]{escape(warning)}[/]")
+
+
 def main() -> None:
     """Entry point that turns configuration errors into messages, not tracebacks."""
+    from rag.private import make_private
+
+    make_private()  # the index, caches, uploads and keys are for this user only
     try:
         app()
     except SettingsInvalid as error:

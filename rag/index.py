@@ -97,7 +97,7 @@ def open_client(settings: Settings) -> ClientAPI:
     """An embedded or remote Chroma client, telemetry off."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if not settings.chroma_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return chromadb.PersistentClient(
             # Absolute: Chroma caches clients by path string, relative paths would collide.
             path=str((settings.data_dir / "chroma").resolve()),
