@@ -44,21 +44,26 @@ def heading_paths(headings: list[Heading]) -> list[list[str]]:
     return paths
 
 
-def _sections(doc: SourceDocument) -> Iterator[tuple[str, list[str], int, int]]:
-    """(heading, heading path, start, end) of each section; a heading with no body of
-    its own (a title above a subtitle) joins the next section, whose heading names it."""
+def _sections(doc: SourceDocument) -> Iterator[tuple[str, list[str], int, int, int]]:
+    """(heading, heading path, start, body start, end) of each section: its headings run
+    from start to body start. A heading with no body of its own (a title above a
+    subtitle) joins the next section, whose heading names it; a document that is all
+    headings (a one-line file, short unpunctuated lines) is one section of body text."""
     paths = heading_paths(doc.headings)
     bounds: list[tuple[str, list[str], int, int]] = [(doc.title, [], 0, 0)] + [
         (h.text, path, h.start, h.end) for h, path in zip(doc.headings, paths, strict=True)
     ]
     pending: int | None = None
+    found = False
     for index, (heading, path, start, heading_end) in enumerate(bounds):
         end = bounds[index + 1][2] if index + 1 < len(bounds) else len(doc.text)
         if not doc.text[heading_end:end].strip():
             pending = start if pending is None else pending
             continue
-        yield heading, path, start if pending is None else pending, end
-        pending = None
+        yield heading, path, start if pending is None else pending, heading_end, end
+        pending, found = None, True
+    if not found and doc.text.strip():
+        yield doc.title, [], 0, 0, len(doc.text)
 
 
 def page_marks(pages: list[Page], start: int, end: int) -> list[tuple[int, int]] | None:
@@ -143,7 +148,7 @@ def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
     chunks = []
     seen: Counter[str] = Counter()
     covered = 0  # the end of the text the chunks so far hold
-    for section, path, start, end in _sections(doc):
+    for section, path, start, body_start, end in _sections(doc):
         paragraph_starts = {p.start for p in paragraph_spans(doc.text, start, end)}
         sentences = bounded(doc.text, sentence_spans(doc.text, start, end), size)
         for span in pack(sentences, paragraph_starts, size, overlap):
@@ -163,6 +168,7 @@ def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
                     pages=page_marks(doc.pages, span.start, span.end),
                     slides=page_marks(doc.slides, span.start, span.end),
                     gap=doc.text[covered : span.start],
+                    body_start=body_start if body_start > span.start else None,
                 )
             )
             covered = max(covered, span.end)

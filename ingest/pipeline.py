@@ -35,8 +35,9 @@ ProgressCallback = Callable[[int, int], None]
 _FLUSH_CHUNKS = 512
 # Part of every file's digest: a new value makes the next ingest chunk every file
 # again, once. Chunk ids are content addresses, so chunks whose text is the same
-# only get their new metadata (here: locations, added in "2"), without embedding.
-_CHUNK_FORMAT = "2"
+# only get their new metadata (locations in "2", where headings end in "3"), without
+# embedding.
+_CHUNK_FORMAT = "3"
 
 
 class SkippedFile(BaseModel):

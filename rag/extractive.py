@@ -81,11 +81,13 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _candidates(chunk: Chunk) -> list[tuple[int, int]]:
+        """The sentences that may be quoted: long enough, and not the headings that open
+        the chunk (ingest marks where they end)."""
+        body = (chunk.body_start or chunk.start) - chunk.start
         return [
             (s.start, s.end)
-            for s in sentence_spans(chunk.text)
-            if chunk.text[s.start : s.end].lstrip("#").strip() != chunk.section  # a heading
-            and len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
+            for s in sentence_spans(chunk.text, body)
+            if len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
         ]
 
     def _sentences(self, chunks: Sequence[Chunk]) -> dict[str, _Sentences]:

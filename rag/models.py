@@ -78,6 +78,12 @@ class Chunk(BaseModel):
     gap: str = Field(
         "", description="the text between the previous chunk's end and this start (white space)"
     )
+    body_start: int | None = Field(
+        None,
+        exclude_if=_absent,  # Chroma metadata holds no None
+        description="where the text after the headings that open the chunk begins (a document "
+        "offset); None when no heading opens it. Headings are never quoted as answers.",
+    )
 
     @property
     def source_id(self) -> str:
