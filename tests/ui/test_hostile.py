@@ -90,3 +90,21 @@ def test_clients_that_hang_up_give_their_slot_back(
 def test_the_server_log_has_no_traceback(small_server: App) -> None:
     log = (Path(small_server.folder) / "server.log").read_text()
     assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "FOO", "BREW"])
+def test_any_method_the_server_does_not_serve_gets_a_json_405(
+    small_server: App, method: str
+) -> None:
+    address = urlparse(small_server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        sock.sendall(
+            f"{method} /api/ask HTTP/1.1\r\nHost: {address.netloc}\r\nConnection: close\r\n\r\n".encode()
+        )
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"405", received
+    assert b"application/json" in head.lower()
+    assert json.loads(body)["detail"]
