@@ -129,4 +129,7 @@ def serve(chain: Chain, host: str, port: int) -> None:
         port=port,
         log_level="warning",
         proxy_headers=False,  # ui.security.AccessGate applies them, from trusted_proxies only
+        # h11 passes any method to the app, which answers those it does not serve with a
+        # JSON 405 (ui.errors); httptools refuses unfamiliar ones with a plain-text 400.
+        http="h11",
     )
