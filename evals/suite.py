@@ -37,6 +37,12 @@ class SuiteRow(BaseModel):
     """The gold answers' spans, inside ``evidence_spans``."""
     split: Split | None = None
     """``tune`` or ``test``; by default from the hash of ``id`` (evals/splits.py)."""
+    pages: list[str] = []
+    """Documentation suites: every page that answers the question, relative to the
+    corpus folder, the key's page first (found@k is judged by page)."""
+    key: str | None = None
+    """Documentation suites: a short phrase copied verbatim from the sentence on
+    ``pages[0]`` that answers; an answer is useful when its first sentence holds it."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "SuiteRow":
@@ -44,8 +50,10 @@ class SuiteRow(BaseModel):
             self.split = split_of(self.id)
         if self.answerable and not (self.answers or self.evidence or self.evidence_spans):
             raise ValueError("an answerable row needs answers, evidence or evidence_spans")
-        if not self.answerable and self.answers:
-            raise ValueError("an unanswerable row must have no answers")
+        if not self.answerable and (self.answers or self.pages or self.key):
+            raise ValueError("an unanswerable row must have no answers, pages or key")
+        if self.key is not None and not self.pages:
+            raise ValueError("a key needs the pages that answer, its own page first")
         return self
 
 
