@@ -19,12 +19,10 @@ elements and heading permalinks (Sphinx's ``¶``) wherever they are.
 """
 
 import re
-from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ingest.blocks import Blocks
-from ingest.document import Heading
+from ingest.blocks import Blocks, Extracted, collapse
 
 _BLOCKS = frozenset(
     "address article aside blockquote body caption center dd details dialog dir div dl dt "
@@ -46,30 +44,19 @@ _SKIPPED_CLASSES = frozenset(
     "navheader navfooter md-sidebar md-header md-footer wy-nav-side rst-footer-buttons".split()
 )
 _CONTENT = ("//*[@role='main']", "//article", "//main")
-_SPACES = re.compile(r"[ \t\n\r\f]+")  # what CSS collapses; a no-break space is kept
 _BREAK = "\x00"  # a <br> while a block's text is gathered (no decoded page holds NUL)
-_AROUND_BREAK = re.compile(f" ?{_BREAK} ?")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # lxml.etree's parser, not lxml.html's: its element classes cost a third of the walk.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _CELL_SEPARATOR = " | "
 
 
-@dataclass
-class Page:
-    """The text of a page, its headings (with levels) and its ``<title>``."""
-
-    text: str
-    headings: list[Heading] = field(default_factory=list)
-    title: str = ""
-
-
-def extract(html: str) -> Page:
+def extract(html: str) -> Extracted:
     """The text of ``html`` as a browser shows it, its main content only (empty when
     the page has no text)."""
     root = etree.fromstring(html.encode(), _PARSER)
     if root is None:
-        return Page("")
+        return Extracted("")
     head = root.find("head")
     title = head.findtext("title") if head is not None else None
     body = root.find("body")
@@ -79,7 +66,7 @@ def extract(html: str) -> Page:
             walk.run(element)
         if walk.blocks.text():
             break
-    return Page(walk.blocks.text(), walk.headings, _collapse(title or ""))
+    return Extracted(walk.blocks.text(), walk.blocks.headings, collapse(title or ""))
 
 
 def _content(root: etree._Element) -> list[etree._Element]:
@@ -102,10 +89,9 @@ def _skipped(element: etree._Element) -> bool:
     return bool(classes) and not _SKIPPED_CLASSES.isdisjoint(classes.split())
 
 
-def _collapse(text: str) -> str:
-    """A block's text with white space collapsed as CSS does; ``<br>`` becomes a line break."""
-    text = _AROUND_BREAK.sub("\n", _SPACES.sub(" ", text))
-    return text.replace("\xa0", " ").strip()
+def _block_text(text: str) -> str:
+    """A block's text with white space collapsed as CSS does; ``<br>`` breaks the line."""
+    return "\n".join(collapse(line) for line in text.split(_BREAK)).strip()
 
 
 def _preformatted(text: str) -> str:
@@ -118,7 +104,6 @@ class _Walk:
 
     def __init__(self) -> None:
         self.blocks = Blocks()
-        self.headings: list[Heading] = []
         self._inline: list[str] = []
         self._heading: etree._Element | None = None
         self._preformatted = 0  # depth inside <pre>
@@ -176,11 +161,12 @@ class _Walk:
 
     def _flush(self, level: int | None = None) -> None:
         """End the block being gathered (a heading of ``level`` when given)."""
-        text = _collapse("".join(self._inline))
+        text = _block_text("".join(self._inline))
         self._inline = []
-        span = self.blocks.add(text)
-        if span is not None and level is not None:
-            self.headings.append(Heading(span.start, span.end, text, level))
+        if level is None:
+            self.blocks.add(text)
+        else:
+            self.blocks.heading(text, level)
 
     def _row(self, element: etree._Element) -> bool:
         """Add a table row of plain cells as one line, its cells separated by `` | ``.

@@ -16,9 +16,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ingest import html, rst
 from ingest.blocks import Blocks
 from ingest.document import Heading, LoadError, Page, SourceDocument
-from ingest.html import extract
 from ingest.office import load_docx, load_pptx
 from rag.text import paragraph_spans
 
@@ -98,11 +98,28 @@ def load_markdown(path: Path, source: str) -> SourceDocument:
 def load_html(path: Path, source: str) -> SourceDocument:
     """An HTML page's main content as a browser shows it, a block per paragraph
     (ingest/html.py); headings keep their levels."""
-    page = extract(_decode(path))
+    page = html.extract(_decode(path))
     if not page.text:
         raise LoadError("no text in the HTML page")
     title = page.title or _first_line(page.text, path.stem)
     return SourceDocument(page.text, source, str(path), title, page.headings, outline=True)
+
+
+def load_rst(path: Path, source: str) -> SourceDocument:
+    """A reStructuredText file (``.rst``, or Sphinx's ``.rst.txt`` source copy) as its
+    rendered page reads (ingest/rst.py); sections are headings with their levels."""
+    document = rst.extract(_decode(path))
+    if not document.text:
+        raise LoadError("no text in the reStructuredText file")
+    title = document.title or _first_line(document.text, path.stem)
+    return SourceDocument(
+        text=document.text,
+        source=source,
+        path=str(path),
+        title=title,
+        headings=document.headings,
+        outline=True,
+    )
 
 
 class _Collected(logging.Handler):
@@ -187,19 +204,29 @@ LOADERS: dict[str, Callable[[Path, str], SourceDocument]] = {
     ".markdown": load_markdown,
     ".html": load_html,
     ".htm": load_html,
+    ".rst": load_rst,
+    ".rst.txt": load_rst,
     ".pdf": load_pdf,
     ".docx": load_docx,
     ".pptx": load_pptx,
 }
 
 
+def file_type(path: Path) -> str:
+    """The key of ``path``'s loader in ``LOADERS``: its suffix, lower-cased, or ``.rst.txt``
+    for Sphinx's source copies (whose suffix is ``.txt``)."""
+    if path.name.lower().endswith(".rst.txt"):
+        return ".rst.txt"
+    return path.suffix.lower()
+
+
 def load(path: Path, source: str) -> SourceDocument:
-    """Load one file with the loader for its suffix.
+    """Load one file with the loader for its type (``file_type``).
 
     Raises:
         LoadError: the file is of an unsupported type, empty, binary, undecodable or corrupt.
     """
-    loader = LOADERS.get(path.suffix.lower())
+    loader = LOADERS.get(file_type(path))
     if loader is None:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
     return loader(path, source)

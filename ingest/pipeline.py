@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
-from ingest.loaders import LOADERS, load
+from ingest.loaders import LOADERS, file_type, load
 from rag.index import ChunkIndex, FileRecord
 from rag.models import Chunk
 from rag.settings import Settings
@@ -100,7 +100,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]
             for candidate in sorted(path.rglob("*")):
                 if (
                     candidate.is_file()
-                    and candidate.suffix.lower() in LOADERS
+                    and file_type(candidate) in LOADERS
                     and not _is_hidden(candidate, path)
                 ):
                     files[candidate] = None
