@@ -37,7 +37,8 @@ _FLUSH_CHUNKS = 512
 # Part of every file's digest: a new value makes the next ingest chunk every file
 # again, once. Chunk ids are content addresses, so chunks whose text is the same
 # only get their new metadata (here: locations, added in "2"), without embedding.
-_CHUNK_FORMAT = "2"
+# "3": HTML read as the page shows it, .rst.txt parsed as reStructuredText.
+_CHUNK_FORMAT = "3"
 
 
 class SkippedFile(BaseModel):
