@@ -38,10 +38,13 @@ _SKIPPED_TAGS = frozenset(
 )
 _CHROME_ROLES = frozenset({"navigation", "search", "banner", "contentinfo", "complementary"})
 # Heading permalinks (Sphinx, MkDocs: headerlink; Jupyter, VitePress, anchor.js), line
-# numbers beside code, and the navigation blocks of Sphinx, DocBook and MkDocs themes.
+# numbers beside code, and the navigation blocks of Sphinx (its sidebars, related bar,
+# footer and toctrees: lists of links to other pages, left out of .rst files too),
+# DocBook and MkDocs themes.
 _SKIPPED_CLASSES = frozenset(
     "headerlink anchor-link anchorjs-link header-anchor linenos sphinxsidebar related footer "
-    "navheader navfooter md-sidebar md-header md-footer wy-nav-side rst-footer-buttons".split()
+    "toctree-wrapper navheader navfooter md-sidebar md-header md-footer wy-nav-side "
+    "rst-footer-buttons".split()
 )
 _CONTENT = ("//*[@role='main']", "//article", "//main")
 _BREAK = "\x00"  # a <br> while a block's text is gathered (no decoded page holds NUL)
