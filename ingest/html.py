@@ -63,7 +63,7 @@ def extract(html: str) -> Extracted:
     head = root.find("head")
     title = head.findtext("title") if head is not None else None
     body = root.find("body")
-    for roots in (_content(root), [body if body is not None else root]):
+    for roots in (content_roots(root), [body if body is not None else root]):
         walk = _Walk()
         for element in roots:
             walk.run(element)
@@ -72,8 +72,9 @@ def extract(html: str) -> Extracted:
     return Extracted(walk.blocks.text(), walk.blocks.headings, collapse(title or ""))
 
 
-def _content(root: etree._Element) -> list[etree._Element]:
-    """The outermost elements of the first kind of content container the page has."""
+def content_roots(root: etree._Element) -> list[etree._Element]:
+    """The page's main content: the outermost elements of the first kind of content
+    container it has (``role="main"``, ``<article>``, ``<main>``); empty when it has none."""
     for path in _CONTENT:
         found = root.xpath(path)
         if found:
