@@ -115,7 +115,7 @@ class _Walk:
     def run(self, root: etree._Element) -> None:
         """Add the blocks of ``root`` and everything under it."""
         walker = etree.iterwalk(root, events=("start", "end"))
-        passed: set[etree._Element] = set()  # skipped, or added whole (a table row)
+        passed: set[etree._Element] = set()  # skipped, or added whole (a row, a line block)
         for event, element in walker:
             if event == "end":
                 if element in passed:
@@ -123,7 +123,9 @@ class _Walk:
                 else:
                     self._close(element)
                 self._text(element.tail if element is not root else None)
-            elif element is not root and (_skipped(element) or self._row(element)):
+            elif element is not root and (
+                _skipped(element) or self._row(element) or self._lines(element)
+            ):
                 passed.add(element)
                 walker.skip_subtree()
             else:
@@ -187,10 +189,27 @@ class _Walk:
             if len(inner) > 1 or (inner and inner[0] != "p"):
                 return False
         self._flush()
-        texts = []
-        for cell in cells:
-            walk = _Walk()
-            walk.run(cell)
-            texts.append(walk.blocks.text())
+        texts = (_inline_text(cell) for cell in cells)
         self.blocks.add(_CELL_SEPARATOR.join(text for text in texts if text))
         return True
+
+    def _lines(self, element: etree._Element) -> bool:
+        """Add docutils' line block (a poem, an address, a list of names) as one block of
+        lines, as its page shows it and as ingest/rst.py reads the same markup.
+
+        Returns:
+            False for any other element.
+        """
+        if self._preformatted or "line-block" not in (element.get("class") or "").split():
+            return False
+        self._flush()
+        lines = [e for e in element.iter("div") if "line" in (e.get("class") or "").split()]
+        self.blocks.add("\n".join(_inline_text(line) for line in lines))
+        return True
+
+
+def _inline_text(element: etree._Element) -> str:
+    """The text of an element that holds inline content only, as one line."""
+    walk = _Walk()
+    walk.run(element)
+    return walk.blocks.text()

@@ -123,3 +123,14 @@ def test_text_outside_paragraphs_and_hidden_text(tmp_path: Path) -> None:
 def test_a_page_without_text_is_skipped_with_a_reason(tmp_path: Path, html: str) -> None:
     with pytest.raises(LoadError, match=r"no text in the HTML page|empty file"):
         _load(tmp_path, html)
+
+
+def test_a_docutils_line_block_is_one_block_of_lines(tmp_path: Path) -> None:
+    doc = _load(
+        tmp_path,
+        '<div class="line-block"><div class="line"><strong>A</strong></div>'
+        '<div class="line"><a href="#abs"><code><span class="pre">abs()</span></code></a></div>'
+        '<div class="line"><br /></div><div class="line"><strong>B</strong></div>'
+        '<div class="line-block"><div class="line">bin()</div></div></div><p>Next.</p>',
+    )
+    assert doc.text == "A\nabs()\n\nB\nbin()\n\nNext."
