@@ -112,7 +112,7 @@ def run_langchain(corpus: Path, persist_dir: Path, embeddings: Embeddings) -> di
         path=str(persist_dir), settings=ChromaSettings(anonymized_telemetry=False)
     )
     began = time.perf_counter()
-    files, _, _ = discover([corpus])
+    files = discover([corpus]).files
     chunks = recipe_chunks(corpus)
     Chroma.from_documents(chunks, embeddings, collection_name=RECIPE_COLLECTION, client=client)
     seconds = time.perf_counter() - began

@@ -45,12 +45,14 @@ from typing import Any
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from lxml import etree
 from rich.console import Console
 from rich.progress import Progress
 from squad_corpus import REPO, markdown_table, progress_bar, run_context, warn_if_busy
 
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
+from ingest.html import content_roots
 from ingest.loaders import LOADERS, load
 from rag.settings import Settings
 from rag.text import sentence_spans
@@ -320,18 +322,20 @@ def du(folder: Path) -> int:
 
 
 def edited(path: Path, text: str, at_top: bool) -> str:
-    """``path``'s text with the paragraph ``text`` at its top (after ``<body>`` in HTML)
-    or at its end (before ``</body>``)."""
+    """``path``'s text with the paragraph ``text`` at its top or at its end; in HTML, at
+    the top or end of the page's main content, where the loader reads."""
     original = path.read_text(encoding="utf-8")
     if path.suffix.lower() not in (".html", ".htm"):
         return f"{text}\n\n{original}" if at_top else f"{original.rstrip()}\n\n{text}\n"
+    root = etree.fromstring(original.encode(), etree.HTMLParser(encoding="utf-8"))
+    holders = content_roots(root) or [root.find("body")]
+    paragraph = etree.Element("p")
+    paragraph.text = text
     if at_top:
-        body = re.search(r"<body[^>]*>", original)
-        at = body.end() if body else 0
+        holders[0].insert(0, paragraph)
     else:
-        end = original.rfind("</body>")
-        at = end if end >= 0 else len(original)
-    return f"{original[:at]}<p>{text}</p>{original[at:]}"
+        holders[-1].append(paragraph)
+    return etree.tostring(root.getroottree(), encoding="unicode", method="html")
 
 
 def reingests(corpus: Corpus, env: dict[str, str], log: Path, timeout: float) -> dict[str, Any]:

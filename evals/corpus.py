@@ -13,7 +13,7 @@ from rag.settings import Settings
 def corpus_key(corpus: Path, settings: Settings) -> str:
     """A hash of the folder's place, its files (names and bytes) and the settings that
     shape the index: the index records where the files are, and evals read them there."""
-    files, _, missing = discover([corpus])
+    files, _, missing, _ = discover([corpus])
     if missing or not files:
         raise RagError(f"corpus {corpus} is missing or holds no supported files")
     digest = hashlib.sha256(str(corpus.resolve()).encode())

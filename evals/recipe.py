@@ -41,7 +41,7 @@ def recipe_chunks(corpus: Path) -> list[Document]:
     Each chunk's metadata: ``source``, ``path``, ``title`` and ``start_index``, its
     offset in the file's loaded text (the coordinates of evals/relevance.py).
     """
-    files, _, _ = discover([corpus])
+    files = discover([corpus]).files
     documents = [load(path, display_name(path)) for path in files]
     texts = [d.text for d in documents]
     metadatas = [{"source": d.source, "path": d.path, "title": d.title} for d in documents]

@@ -5,14 +5,34 @@ loaders add each block here, one paragraph each (blocks are separated by a blank
 line), and keep the offsets it returns for headings, pages and slides.
 """
 
+import re
+from dataclasses import dataclass, field
+
+from ingest.document import Heading
 from rag.text import Span
 
 SEPARATOR = "\n\n"
+_SPACES = re.compile(r"[ \t\n\r\f]+")  # what CSS collapses; a no-break space is kept
 
 
 def flatten(text: str) -> str:
     """``text`` on one line: runs of white space (line breaks, tabs) become one space."""
     return " ".join(text.split())
+
+
+def collapse(text: str) -> str:
+    """``text`` as a browser shows a paragraph of it: runs of white space (not no-break
+    spaces) become one space, no-break spaces plain ones, the ends trimmed."""
+    return _SPACES.sub(" ", text).replace("\xa0", " ").strip()
+
+
+@dataclass
+class Extracted:
+    """The text a page or markup file shows, its headings (with levels) and its title."""
+
+    text: str
+    headings: list[Heading] = field(default_factory=list)
+    title: str = ""
 
 
 class Blocks:
@@ -22,6 +42,7 @@ class Blocks:
         """Start empty."""
         self._parts: list[str] = []
         self._length = 0
+        self.headings: list[Heading] = []
 
     def add(self, block: str) -> Span | None:
         """Append ``block`` as a paragraph of its own.
@@ -35,6 +56,13 @@ class Blocks:
         self._parts.append(block)
         self._length = start + len(block)
         return Span(start, self._length)
+
+    def heading(self, text: str, level: int) -> Span | None:
+        """Append ``text`` as a heading of ``level``, kept in ``headings``."""
+        span = self.add(text)
+        if span is not None:
+            self.headings.append(Heading(span.start, span.end, text, level))
+        return span
 
     def text(self) -> str:
         """The blocks so far, separated by blank lines."""

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from ingest.blocks import Blocks, flatten
+from ingest import html, rst
+from ingest.blocks import Blocks
 from ingest.document import Heading, LoadError, Page, SourceDocument
 from ingest.office import load_docx, load_pptx
 from rag.text import paragraph_spans
@@ -27,25 +27,6 @@ _MAX_HEADING_CHARS = 100
 _CLOSING_PUNCTUATION = tuple(".!?,;:")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _MARKDOWN_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
-_HTML_BLOCKS = [
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "p",
-    "li",
-    "pre",
-    "blockquote",
-    "td",
-    "th",
-    "dt",
-    "dd",
-    "figcaption",
-    "caption",
-]
-_HTML_NOISE = ["script", "style", "noscript", "template", "svg", "head", "nav", "footer"]
 
 
 def _decode(path: Path) -> str:
@@ -115,27 +96,30 @@ def load_markdown(path: Path, source: str) -> SourceDocument:
 
 
 def load_html(path: Path, source: str) -> SourceDocument:
-    """An HTML page reduced to its text blocks, one paragraph each; markup is dropped."""
-    soup = BeautifulSoup(_decode(path), "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for noise in soup.find_all(_HTML_NOISE):
-        noise.decompose()
-    blocks = Blocks()
-    headings: list[Heading] = []
-    for element in soup.find_all(_HTML_BLOCKS):
-        if element.find_parent(_HTML_BLOCKS):
-            continue  # its text is part of the enclosing block
-        block = flatten(element.get_text(" "))
-        span = blocks.add(block)
-        if span and element.name in _HTML_BLOCKS[:6]:
-            headings.append(Heading(span.start, span.end, block, int(element.name[1])))
-    text = blocks.text() or "\n".join(
-        line.strip() for line in soup.get_text("\n").splitlines() if line.strip()
-    )
-    if not text.strip():
+    """An HTML page's main content as a browser shows it, a block per paragraph
+    (ingest/html.py); headings keep their levels."""
+    page = html.extract(_decode(path))
+    if not page.text:
         raise LoadError("no text in the HTML page")
-    title = title or _first_line(text, path.stem)
-    return SourceDocument(text, source, str(path), title, headings, outline=True)
+    title = page.title or _first_line(page.text, path.stem)
+    return SourceDocument(page.text, source, str(path), title, page.headings, outline=True)
+
+
+def load_rst(path: Path, source: str) -> SourceDocument:
+    """A reStructuredText file (``.rst``, or Sphinx's ``.rst.txt`` source copy) as its
+    rendered page reads (ingest/rst.py); sections are headings with their levels."""
+    document = rst.extract(_decode(path))
+    if not document.text:
+        raise LoadError("no text in the reStructuredText file")
+    title = document.title or _first_line(document.text, path.stem)
+    return SourceDocument(
+        text=document.text,
+        source=source,
+        path=str(path),
+        title=title,
+        headings=document.headings,
+        outline=True,
+    )
 
 
 class _Collected(logging.Handler):
@@ -220,19 +204,29 @@ LOADERS: dict[str, Callable[[Path, str], SourceDocument]] = {
     ".markdown": load_markdown,
     ".html": load_html,
     ".htm": load_html,
+    ".rst": load_rst,
+    ".rst.txt": load_rst,
     ".pdf": load_pdf,
     ".docx": load_docx,
     ".pptx": load_pptx,
 }
 
 
+def file_type(path: Path) -> str:
+    """The key of ``path``'s loader in ``LOADERS``: its suffix, lower-cased, or ``.rst.txt``
+    for Sphinx's source copies (whose suffix is ``.txt``)."""
+    if path.name.lower().endswith(".rst.txt"):
+        return ".rst.txt"
+    return path.suffix.lower()
+
+
 def load(path: Path, source: str) -> SourceDocument:
-    """Load one file with the loader for its suffix.
+    """Load one file with the loader for its type (``file_type``).
 
     Raises:
         LoadError: the file is of an unsupported type, empty, binary, undecodable or corrupt.
     """
-    loader = LOADERS.get(path.suffix.lower())
+    loader = LOADERS.get(file_type(path))
     if loader is None:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
     return loader(path, source)

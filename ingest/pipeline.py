@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
-from ingest.loaders import LOADERS, load
+from ingest.loaders import LOADERS, file_type, load
 from rag.index import ChunkIndex, FileRecord
 from rag.models import Chunk
 from rag.settings import Settings
@@ -35,8 +36,9 @@ ProgressCallback = Callable[[int, int], None]
 _FLUSH_CHUNKS = 512
 # Part of every file's digest: a new value makes the next ingest chunk every file
 # again, once. Chunk ids are content addresses, so chunks whose text is the same
-# only get their new metadata (locations in "2", where headings end in "3"), without
-# embedding.
+# only get their new metadata (locations, added in "2"), without embedding. "3": HTML
+# read as the page shows it, .rst.txt parsed as reStructuredText, and where the headings
+# that open a chunk end (Chunk.body_start).
 _CHUNK_FORMAT = "3"
 
 
@@ -56,6 +58,8 @@ class IngestReport(BaseModel):
     moved: int = 0
     unchanged: int = 0
     skipped: list[SkippedFile] = []
+    sphinx_copies: int = 0
+    """Sphinx's ``_sources`` copies left out because their rendered pages are ingested."""
     seconds: float = 0.0
 
     @property
@@ -68,9 +72,16 @@ class IngestReport(BaseModel):
         files = f"{self.files} file{'s' if self.files != 1 else ''}"
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         moved = f", {self.moved} moved" if self.moved else ""
+        copies = self.sphinx_copies
+        sphinx = (
+            f"; {copies} Sphinx source cop{'y' if copies == 1 else 'ies'} skipped: "
+            f"{'its rendered page is' if copies == 1 else 'their rendered pages are'} ingested"
+            if copies
+            else ""
+        )
         return (
             f"Ingested {files}{skipped}: {self.added} added, {self.removed} removed{moved}, "
-            f"{self.unchanged} unchanged chunks in {self.seconds:.1f}s"
+            f"{self.unchanged} unchanged chunks in {self.seconds:.1f}s{sphinx}"
         )
 
 
@@ -86,12 +97,23 @@ def _is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]:
-    """Expand the paths given by the user.
+class Discovered(NamedTuple):
+    """What the paths given to an ingest hold, all absolute."""
 
-    Returns:
-        (files to load, folders walked, paths that do not exist), all absolute.
-    """
+    files: list[Path]
+    """The files to load."""
+    folders: list[Path]
+    """The folders walked."""
+    missing: list[Path]
+    """The paths that do not exist."""
+    sphinx_copies: list[Path]
+    """Sphinx's source copies (``<build>/_sources/<p>.rst.txt``) of pages that are
+    among ``files`` (``<build>/<p>.html``), left out of ``files``: the page says the same
+    as its source, rendered."""
+
+
+def discover(paths: Iterable[Path]) -> Discovered:
+    """Expand the paths given by the user into the files to load."""
     files: dict[Path, None] = {}
     folders, missing = [], []
     for given in paths:
@@ -101,7 +123,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]
             for candidate in sorted(path.rglob("*")):
                 if (
                     candidate.is_file()
-                    and candidate.suffix.lower() in LOADERS
+                    and file_type(candidate) in LOADERS
                     and not _is_hidden(candidate, path)
                 ):
                     files[candidate] = None
@@ -109,7 +131,32 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]
             files[path] = None
         else:
             missing.append(path)
-    return list(files), folders, missing
+    copies = {path for path in files if any(page in files for page in _rendered_pages(path))}
+    kept = [path for path in files if path not in copies]
+    return Discovered(kept, folders, missing, sorted(copies))
+
+
+# A Sphinx build keeps each page's source as _sources/<page><source suffix><link suffix>:
+# "library/os.rst.txt" for library/os.html (the link suffix is ".txt" unless configured).
+_SPHINX_SOURCES = "_sources"
+_SOURCE_SUFFIXES = (".rst", ".md", ".txt")
+_PAGE_SUFFIXES = (".html", ".htm")
+
+
+def _rendered_pages(path: Path) -> set[Path]:
+    """Where Sphinx would have put the page rendered from ``path``, if ``path`` lies in a
+    ``_sources`` folder (empty otherwise)."""
+    parts = path.parts[:-1]
+    if _SPHINX_SOURCES not in parts:
+        return set()
+    at = len(parts) - 1 - parts[::-1].index(_SPHINX_SOURCES)
+    name = path.name.removesuffix(".txt")
+    for suffix in _SOURCE_SUFFIXES:
+        if name.endswith(suffix):
+            name = name.removesuffix(suffix)
+            break
+    folder = Path(*parts[:at], *parts[at + 1 :])
+    return {folder / f"{name}{suffix}" for suffix in _PAGE_SUFFIXES}
 
 
 def file_digest(path: Path, source: str, settings: Settings) -> str:
@@ -202,8 +249,9 @@ def ingest(
     """
     began = time.perf_counter()
     report = IngestReport()
-    files, folders, missing = discover(paths)
+    files, folders, missing, copies = discover(paths)
     report.skipped += [SkippedFile(source=display_name(p), reason="not found") for p in missing]
+    report.sphinx_copies = len(copies)
     known = index.files()
     index.begin_ingest()
     pending: list[_FileUpdate] = []
@@ -241,6 +289,9 @@ def ingest(
     _apply(pending, index, embeddings)
     for gone in _gone(known, folders, missing, {str(p) for p in files}):
         report.removed += index.forget_file(gone)
+    for copy in copies:  # indexed by an ingest that did not yet leave them out
+        if str(copy) in known:
+            report.removed += index.forget_file(str(copy))
     index.end_ingest()
     report.seconds = time.perf_counter() - began
     return report

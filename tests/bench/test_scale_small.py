@@ -83,3 +83,15 @@ def test_scale_small(tmp_path: Path) -> None:
     assert recipe["chunks"] > 0 and recipe["seconds"] > 0 and recipe["tokens_per_s"] > 0
     recipe["ours_over_langchain_s"] = result["ingest"]["ingest_seconds"] / recipe["seconds"]
     assert scale.tables([{**result, "langchain": recipe}]).count("\n|") >= 4
+
+
+@pytest.mark.parametrize("at_top", [True, False])
+def test_an_html_edit_lands_in_the_text_the_loader_reads(tmp_path: Path, at_top: bool) -> None:
+    from ingest.loaders import load
+
+    page = tmp_path / "page.html"  # a Sphinx page: the body is role="main", sidebars beside
+    page.write_text((REPO / "tests/ingest/pages/sphinx.html").read_text(encoding="utf-8"))
+    before = load(page, "page.html").text
+    page.write_text(scale.edited(page, "Llamas hum.", at_top), encoding="utf-8")
+    after = load(page, "page.html").text
+    assert after == ("Llamas hum.\n\n" + before if at_top else before + "\n\nLlamas hum.")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ingest import loaders
 from ingest.chunker import chunk_document
-from ingest.pipeline import discover
+from ingest.pipeline import Discovered, discover
 from rag.cli import app
 from rag.index import open_index
 from rag.settings import Settings
@@ -163,13 +163,12 @@ def test_discover_walks_a_symlink_loop_once(tmp_path: Path) -> None:
     (folder / "sub" / "a.txt").write_text("A.\n")
     (folder / "sub" / "parent").symlink_to("..", target_is_directory=True)
     (folder / "b.txt").symlink_to("b.txt")
-    found: list[object] = []
+    found: list[Discovered] = []
     walker = threading.Thread(target=lambda: found.append(discover([folder])), daemon=True)
     walker.start()
     walker.join(timeout=30)
     assert found, "discover() did not return within 30 s"
-    files, folders, missing = found[0]  # type: ignore[misc]
-    assert files == [folder / "sub" / "a.txt"] and folders == [folder] and missing == []
+    assert found[0] == Discovered([folder / "sub" / "a.txt"], [folder], [], [])
 
 
 @pytest.mark.slow

@@ -103,7 +103,7 @@ def test_discover_finds_word_and_powerpoint_files(tmp_path: Path) -> None:
     write_docx(tmp_path / "a.docx", HANDBOOK)
     write_pptx(tmp_path / "b.PPTX", BAKERY_SLIDES)
     (tmp_path / "c.doc").write_bytes(b"old binary Word")  # not supported: not picked up
-    files, _, _ = discover([tmp_path])
+    files = discover([tmp_path]).files
     assert [f.name for f in files] == ["a.docx", "b.PPTX"]
 
 

@@ -151,3 +151,27 @@ def test_an_interrupted_ingest_is_reported_until_one_finishes(
     assert "did not finish" in (open_index(settings).unfinished_ingest() or "")
     run([corpus], settings, index)
     assert open_index(settings).unfinished_ingest() is None
+
+
+def test_sphinx_source_copies_are_counted_and_leave_the_index(
+    tmp_path: Path, settings: Settings
+) -> None:
+    build = tmp_path / "html"
+    (build / "_sources").mkdir(parents=True)
+    (build / "venv.html").write_text(
+        "<html><body><div role='main'><h1>Virtual environments</h1>"
+        "<p>Run the venv module as a script.</p></div></body></html>"
+    )
+    (build / "_sources" / "venv.rst.txt").write_text(
+        "Virtual environments\n====================\n\nRun the :mod:`venv` module as a script.\n"
+    )
+    index = open_index(settings)
+    sources_alone = run([build / "_sources"], settings, index)  # the page is not part of it
+    assert (sources_alone.files, sources_alone.sphinx_copies) == (1, 0)
+    copy = str((build / "_sources" / "venv.rst.txt").resolve())
+    assert index.chunk_spans(copy)
+    whole = run([build], settings, index)
+    assert (whole.files, whole.sphinx_copies, whole.skipped) == (1, 1, [])
+    assert whole.removed == sources_alone.added  # what the copy had indexed is gone
+    assert not index.chunk_spans(copy) and copy not in index.files()
+    assert whole.summary().endswith("; 1 Sphinx source copy skipped: its rendered page is ingested")
