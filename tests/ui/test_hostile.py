@@ -98,9 +98,8 @@ def test_any_method_the_server_does_not_serve_gets_a_json_405(
 ) -> None:
     address = urlparse(small_server.url)
     with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
-        sock.sendall(
-            f"{method} /api/ask HTTP/1.1\r\nHost: {address.netloc}\r\nConnection: close\r\n\r\n".encode()
-        )
+        head = f"{method} /api/ask HTTP/1.1\r\nHost: {address.netloc}\r\nConnection: close"
+        sock.sendall(f"{head}\r\n\r\n".encode())
         received = b""
         while chunk := sock.recv(4096):
             received += chunk
