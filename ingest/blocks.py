@@ -33,6 +33,7 @@ class Extracted:
     text: str
     headings: list[Heading] = field(default_factory=list)
     title: str = ""
+    code: list[Span] = field(default_factory=list)
 
 
 class Blocks:
@@ -43,6 +44,7 @@ class Blocks:
         self._parts: list[str] = []
         self._length = 0
         self.headings: list[Heading] = []
+        self.code: list[Span] = []
 
     def add(self, block: str) -> Span | None:
         """Append ``block`` as a paragraph of its own.
@@ -62,6 +64,13 @@ class Blocks:
         span = self.add(text)
         if span is not None:
             self.headings.append(Heading(span.start, span.end, text, level))
+        return span
+
+    def code_block(self, text: str) -> Span | None:
+        """Append ``text`` as a block of code (kept as written), kept in ``code``."""
+        span = self.add(text)
+        if span is not None:
+            self.code.append(span)
         return span
 
     def text(self) -> str:

@@ -76,6 +76,16 @@ def page_marks(pages: list[Page], start: int, end: int) -> list[tuple[int, int]]
     return [(page.start, page.number) for page in pages[first:last]]
 
 
+def code_marks(code: list[Span], start: int, end: int) -> list[tuple[int, int]] | None:
+    """The code blocks of ``code`` that overlap ``start``-``end``, cut to it; None if none."""
+    inside = [
+        (max(block.start, start), min(block.end, end))
+        for block in code
+        if block.start < end and start < block.end
+    ]
+    return inside or None
+
+
 def pack(sentences: list[Span], paragraph_starts: set[int], size: int, overlap: int) -> list[Span]:
     """Group consecutive sentences into spans of at most ``size`` characters.
 
@@ -169,6 +179,7 @@ def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
                     slides=page_marks(doc.slides, span.start, span.end),
                     gap=doc.text[covered : span.start],
                     body_start=body_start if body_start > span.start else None,
+                    code=code_marks(doc.code, span.start, span.end),
                 )
             )
             covered = max(covered, span.end)

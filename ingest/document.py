@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from rag.text import Span
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -32,7 +34,9 @@ class SourceDocument:
 
     ``outline`` says that ``headings`` carry levels, so a citation can name its
     heading path; ``pages`` and ``slides`` list where each page or slide with text
-    begins (empty for other formats).
+    begins (empty for other formats); ``code`` holds the spans of code blocks (HTML
+    ``<pre>``, reStructuredText literal blocks, Markdown fences), quoted whole or not
+    at all.
     """
 
     text: str
@@ -43,6 +47,7 @@ class SourceDocument:
     outline: bool = False
     pages: list[Page] = field(default_factory=list)
     slides: list[Page] = field(default_factory=list)
+    code: list[Span] = field(default_factory=list)
 
 
 class LoadError(Exception):

@@ -69,7 +69,8 @@ def extract(html: str) -> Extracted:
             walk.run(element)
         if walk.blocks.text():
             break
-    return Extracted(walk.blocks.text(), walk.blocks.headings, collapse(title or ""))
+    blocks = walk.blocks
+    return Extracted(blocks.text(), blocks.headings, collapse(title or ""), blocks.code)
 
 
 def content_roots(root: etree._Element) -> list[etree._Element]:
@@ -156,7 +157,7 @@ class _Walk:
         if tag in _PREFORMATTED:
             self._preformatted -= 1
             if not self._preformatted and self._heading is None:
-                self.blocks.add(_preformatted("".join(self._inline)))
+                self.blocks.code_block(_preformatted("".join(self._inline)))
                 self._inline = []
         elif tag in _BLOCKS and not self._preformatted:
             if element is self._heading:

@@ -20,7 +20,7 @@ from ingest import html, rst
 from ingest.blocks import Blocks
 from ingest.document import Heading, LoadError, Page, SourceDocument
 from ingest.office import load_docx, load_pptx
-from rag.text import paragraph_spans
+from rag.text import Span, paragraph_spans
 
 # A plain-text heading: one short line on its own, without closing punctuation.
 _MAX_HEADING_CHARS = 100
@@ -85,14 +85,25 @@ def load_text(path: Path, source: str) -> SourceDocument:
 def load_markdown(path: Path, source: str) -> SourceDocument:
     """A Markdown file, kept verbatim; ``#`` lines outside code fences are headings."""
     text = _decode(path)
-    fenced = [(m.start(), m.end()) for m in _MARKDOWN_FENCE.finditer(text)]
+    fences = list(_MARKDOWN_FENCE.finditer(text))
     headings = [
         Heading(m.start(), m.end(), m.group(2).strip(), len(m.group(1)))
         for m in _MARKDOWN_HEADING.finditer(text)
-        if not any(start <= m.start() < end for start, end in fenced)
+        if not any(fence.start() <= m.start() < fence.end() for fence in fences)
     ]
     title = headings[0].text if headings else _first_line(text, path.stem)
-    return SourceDocument(text, source, str(path), title, headings, outline=True)
+    code = [span for span in map(_fenced_lines, fences) if span is not None]
+    return SourceDocument(text, source, str(path), title, headings, outline=True, code=code)
+
+
+def _fenced_lines(fence: re.Match[str]) -> Span | None:
+    """The lines between a code fence's opening and closing lines (None: no line)."""
+    text = fence.string
+    start = text.index("\n", fence.start()) + 1
+    end = fence.end() - len(fence.group(1))
+    while end > start and text[end - 1] in "\r\n":
+        end -= 1
+    return Span(start, end) if end > start else None
 
 
 def load_html(path: Path, source: str) -> SourceDocument:
@@ -102,7 +113,9 @@ def load_html(path: Path, source: str) -> SourceDocument:
     if not page.text:
         raise LoadError("no text in the HTML page")
     title = page.title or _first_line(page.text, path.stem)
-    return SourceDocument(page.text, source, str(path), title, page.headings, outline=True)
+    return SourceDocument(
+        page.text, source, str(path), title, page.headings, outline=True, code=page.code
+    )
 
 
 def load_rst(path: Path, source: str) -> SourceDocument:
@@ -119,6 +132,7 @@ def load_rst(path: Path, source: str) -> SourceDocument:
         title=title,
         headings=document.headings,
         outline=True,
+        code=document.code,
     )
 
 

@@ -222,7 +222,7 @@ def extract(rst: str) -> Extracted:
     blocks = Blocks()
     _add(tree, blocks, 0)
     title = blocks.headings[0].text if blocks.headings else ""
-    return Extracted(blocks.text(), blocks.headings, title)
+    return Extracted(blocks.text(), blocks.headings, title, blocks.code)
 
 
 # Nodes whose text the page does not show, or that docutils made to report a problem.
@@ -247,7 +247,7 @@ def _add(node: nodes.Node, blocks: Blocks, depth: int) -> None:
             else:
                 _add(child, blocks, depth + 1)
     elif isinstance(node, nodes.FixedTextElement):
-        blocks.add(node.astext().rstrip())  # literal and doctest blocks keep their lines
+        blocks.code_block(node.astext().rstrip())  # literal and doctest blocks keep their lines
     elif isinstance(node, nodes.line_block):
         blocks.add("\n".join(collapse(line.astext()) for line in node.findall(nodes.line)))
     elif isinstance(node, nodes.row):

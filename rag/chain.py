@@ -242,7 +242,9 @@ class Chain:
         passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
         ranked, answerable, declined = self._judge(question, passages, standalone)
-        text, citations = (ABSTENTION, []) if declined else answerer.choose(ranked)
+        text, citations = (
+            (ABSTENTION, []) if declined else answerer.choose(ranked, passages, question)
+        )
         answer = _answer(question, text, citations, passages, began, retrieved)
         answer.answerable = answerable
         return answer

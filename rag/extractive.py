@@ -6,8 +6,14 @@ Every retrieved passage is cut into sentences; each sentence is scored by
 and the best one to ``max_sentences`` become the answer. Below
 ``abstain_below`` the answer is an abstention: nothing is quoted. Both settings
 are chosen by ``rag eval tune`` on the tune splits (rag/tuned.json).
+
+The answer is content: the headings that open a chunk, code (cut into "sentences"
+it reads as fragments) and a sentence that only restates the question (no term
+the question lacks) are never candidates. Code is quoted whole, after the sentence
+that introduces it, when the question asks how to do something.
 """
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,6 +33,18 @@ _FOLLOWER_MARGIN = 0.1
 _MIN_WORDS = 4
 # Sentence vectors of this many chunks stay cached: popular passages recur.
 _CACHED_CHUNKS = 20_000
+_HOW_TO = re.compile(r"\bhow\s+(?:to|do|does|can|could|should|would|shall)\b", re.IGNORECASE)
+
+
+def asks_how(question: str) -> bool:
+    """Whether ``question`` asks how to do something (its answer may be code)."""
+    return _HOW_TO.search(question) is not None
+
+
+def _in_code(chunk: Chunk, start: int, end: int) -> bool:
+    """Whether chunk-relative ``start``-``end`` overlaps one of the chunk's code blocks."""
+    at, to = chunk.start + start, chunk.start + end
+    return any(a < to and at < b for a, b in chunk.code or [])
 
 
 def selected(ranked: Sequence[Citation], floor: float, most: int) -> list[Citation]:
@@ -88,6 +106,7 @@ class ExtractiveAnswerer:
             (s.start, s.end)
             for s in sentence_spans(chunk.text, body)
             if len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
+            and not _in_code(chunk, s.start, s.end)
         ]
 
     def _sentences(self, chunks: Sequence[Chunk]) -> dict[str, _Sentences]:
@@ -131,8 +150,9 @@ class ExtractiveAnswerer:
 
     def _measured(
         self, question: str, passages: Sequence[Passage]
-    ) -> list[tuple[_Sentences, np.ndarray, list[float]]]:
-        """Each passage's candidate sentences with their cosines and term overlaps."""
+    ) -> list[tuple[_Sentences, np.ndarray, list[float], list[bool]]]:
+        """Each passage's candidate sentences with their cosines, term overlaps, and
+        whether each only restates the question (it has no term the question lacks)."""
         question_vector = np.array(self._embeddings.embed_query(question))
         question_terms = set(tokenize([question])[0])
         by_chunk = self._sentences([p.chunk for p in passages])
@@ -144,7 +164,8 @@ class ExtractiveAnswerer:
                 len(question_terms & terms) / len(question_terms) if question_terms else 0.0
                 for terms in sentences.terms
             ]
-            measured.append((sentences, cosines, overlaps))
+            echoes = [bool(question_terms) and terms <= question_terms for terms in sentences.terms]
+            measured.append((sentences, cosines, overlaps, echoes))
         return measured
 
     def signals(self, question: str, passages: Sequence[Passage]) -> list[Signal]:
@@ -152,18 +173,18 @@ class ExtractiveAnswerer:
         passage order (``rag eval tune`` sweeps the weight over these)."""
         seen: set[str] = set()
         signals = []
-        for passage, (sentences, cosines, overlaps) in zip(
+        for passage, (sentences, cosines, overlaps, echoes) in zip(
             passages, self._measured(question, passages), strict=True
         ):
             chunk = passage.chunk
-            for (start, end), cosine, overlap in zip(
-                sentences.spans, cosines, overlaps, strict=True
+            for (start, end), cosine, overlap, echo in zip(
+                sentences.spans, cosines, overlaps, echoes, strict=True
             ):
                 # One sentence text is one candidate, wherever it recurs: in the
                 # overlap of two chunks, or in near-duplicate documents.
                 quote = chunk.text[start:end]
                 key = " ".join(quote.split())
-                if key in seen:
+                if echo or key in seen:
                     continue
                 seen.add(key)
                 citation = Citation.quoting(chunk, chunk.start + start, chunk.start + end)
@@ -176,7 +197,7 @@ class ExtractiveAnswerer:
         weight = self._settings.answer_similarity_weight
         return [
             float(np.max(weight * cosines + (1 - weight) * np.array(overlaps))) if overlaps else 0.0
-            for _, cosines, overlaps in self._measured(question, passages)
+            for _, cosines, overlaps, _ in self._measured(question, passages)
         ]
 
     def score(self, question: str, passages: Sequence[Passage]) -> list[Citation]:
@@ -214,12 +235,39 @@ class ExtractiveAnswerer:
     ) -> tuple[str, list[Citation]]:
         """The answer text with ``[n]`` markers and its citations (none: an abstention);
         ``standalone``: the follow-up ``question`` made to stand alone (see ``ranked``)."""
-        return self.choose(self.ranked(question, passages, standalone))
+        return self.choose(self.ranked(question, passages, standalone), passages, question)
 
-    def choose(self, ranked: Sequence[Citation]) -> tuple[str, list[Citation]]:
-        """The answer made of the best ``ranked`` sentences (an abstention when ``weak``)."""
+    def choose(
+        self, ranked: Sequence[Citation], passages: Sequence[Passage], question: str
+    ) -> tuple[str, list[Citation]]:
+        """The answer made of the best ``ranked`` sentences (an abstention when ``weak``).
+
+        For a how-to ``question``, the first chosen sentence that a code block follows
+        comes first, run on through that code (the step and its command)."""
         if self.weak(ranked):
             return ABSTENTION, []
         chosen = selected(ranked, self._settings.abstain_below, self._settings.max_sentences)
+        if asks_how(question):
+            runs_on = [with_code(c, passages) for c in chosen]
+            steps = [n for n, (c, run) in enumerate(zip(chosen, runs_on, strict=True)) if run != c]
+            if steps:
+                chosen = [runs_on[steps[0]], *(c for n, c in enumerate(chosen) if n != steps[0])]
         citations = [c.model_copy(update={"n": n}) for n, c in enumerate(chosen, start=1)]
         return " ".join(f"{c.quote} [{c.n}]" for c in citations), citations
+
+
+def with_code(citation: Citation, passages: Sequence[Passage]) -> Citation:
+    """``citation`` extended through the code block that follows it in its passage, with
+    nothing but white space between (the command a sentence ending "run:" introduces);
+    ``citation`` itself when no code follows."""
+    passage = citation.passage_in(passages)
+    if passage is None:
+        return citation
+    chunk = passage.chunk
+    following = [(a, b) for a, b in chunk.code or [] if a >= citation.end]
+    if not following:
+        return citation
+    start, end = min(following)
+    if chunk.text[citation.end - chunk.start : start - chunk.start].strip():
+        return citation
+    return Citation.quoting(chunk, citation.start, end, score=citation.score)

@@ -41,7 +41,7 @@ class Location(BaseModel):
 
 
 # Chroma metadata holds scalars only (and refuses empty lists): these are stored as JSON.
-_JSON_FIELDS = ("headings", "pages", "slides")
+_JSON_FIELDS = ("headings", "pages", "slides", "code")
 
 
 def _number_at(starts: list[tuple[int, int]], offset: int) -> int:
@@ -77,6 +77,12 @@ class Chunk(BaseModel):
     slides: list[tuple[int, int]] | None = Field(None, description="the same, for slides")
     gap: str = Field(
         "", description="the text between the previous chunk's end and this start (white space)"
+    )
+    code: list[tuple[int, int]] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="the spans of code blocks inside the chunk (document offsets): quoted "
+        "whole, after the sentence that introduces them, never cut into sentences",
     )
     body_start: int | None = Field(
         None,
