@@ -35,6 +35,15 @@ def literal(text: str) -> str:
     return text.translate(_LITERAL)
 
 
+def _lines(text: str) -> str:
+    """``literal`` text whose line breaks and indentation show (a quoted code block):
+    Markdown would join the lines and HTML collapse the spaces."""
+    return "<br>".join(
+        "&#160;" * (len(line) - len(line.lstrip(" "))) + literal(line.lstrip(" "))
+        for line in text.split("\n")
+    )
+
+
 def answer_html(answer: Answer) -> str:
     """The answer with each ``[n]`` linked to source card ``n``; abstentions styled apart,
     and any notice (an LLM fallback) shown above it."""
@@ -45,7 +54,7 @@ def answer_html(answer: Answer) -> str:
         return f'{notice}<div class="abstention" role="status">{literal(answer.answer)}</div>'
     pieces = _MARKER.split(answer.answer)  # text, marker number, text, ...
     return notice + "".join(
-        f'<a class="cite" href="#source-{piece}">[{piece}]</a>' if odd else literal(piece)
+        f'<a class="cite" href="#source-{piece}">[{piece}]</a>' if odd else _lines(piece)
         for odd, piece in ((n % 2 == 1, piece) for n, piece in enumerate(pieces))
     )
 

@@ -100,3 +100,12 @@ def test_a_card_names_the_location_and_links_to_the_source_view() -> None:
     assert f"start={START}&amp;end={END}&amp;token=" in view.group(1)
     # Without links (a card rendered outside the server) there are none.
     assert "open-source" not in sources_html(answer)
+
+
+def test_a_quoted_code_block_keeps_its_lines_and_indentation() -> None:
+    code = "Run it:\n\nif ok:\n    main()"
+    answer = make_answer().model_copy(update={"answer": f"{code} [1]"})
+    shown = answer_html(answer)
+    assert "<br><br>if ok&#58;<br>&#160;&#160;&#160;&#160;main&#40;&#41;" in shown
+    lines = [unescape(re.sub(r"<[^>]+>", "", part)) for part in shown.split("<br>")]
+    assert lines[:4] == ["Run it:", "", "if ok:", "\xa0" * 4 + "main() [1]"]
