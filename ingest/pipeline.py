@@ -40,6 +40,10 @@ _FLUSH_CHUNKS = 512
 # read as the page shows it, .rst.txt parsed as reStructuredText, and where the headings
 # that open a chunk end (Chunk.body_start).
 _CHUNK_FORMAT = "3"
+# A folder's example questions for the UI: a hidden file, so it is never ingested.
+EXAMPLES_FILE = ".rag-examples"
+_MAX_EXAMPLES = 10
+_MAX_EXAMPLE_CHARS = 200
 
 
 class SkippedFile(BaseModel):
@@ -292,6 +296,21 @@ def ingest(
     for copy in copies:  # indexed by an ingest that did not yet leave them out
         if str(copy) in known:
             report.removed += index.forget_file(str(copy))
+    examples = corpus_examples(folders)
+    if examples:
+        index.set_examples(examples)
     index.end_ingest()
     report.seconds = time.perf_counter() - began
     return report
+
+
+def corpus_examples(folders: Iterable[Path]) -> list[str]:
+    """The example questions the walked folders name in their ``EXAMPLES_FILE`` (one a
+    line; blank lines and ``#`` comments skipped), at most ``_MAX_EXAMPLES``."""
+    questions: list[str] = []
+    for folder in folders:
+        listed = folder / EXAMPLES_FILE
+        if listed.is_file():
+            lines = (line.strip() for line in listed.read_text(errors="replace").splitlines())
+            questions += [line[:_MAX_EXAMPLE_CHARS] for line in lines if line and line[0] != "#"]
+    return list(dict.fromkeys(questions))[:_MAX_EXAMPLES]

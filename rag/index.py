@@ -16,6 +16,7 @@ bumps a ``version`` in the chunk collection's metadata, so derived structures
 """
 
 import functools
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -232,6 +233,17 @@ class ChunkIndex:
     def _bump_version(self) -> None:
         metadata = self._fresh_metadata()
         metadata["version"] = uuid.uuid4().hex
+        self._collection.modify(metadata=metadata)
+
+    def examples(self) -> list[str]:
+        """The example questions the ingested corpus names (its ``.rag-examples`` file)."""
+        stored = self._fresh_metadata().get("examples")
+        return list(json.loads(stored)) if isinstance(stored, str) and stored else []
+
+    def set_examples(self, questions: Sequence[str]) -> None:
+        """Record the corpus's example questions (replacing any recorded before)."""
+        metadata = self._fresh_metadata()
+        metadata["examples"] = json.dumps(list(questions))
         self._collection.modify(metadata=metadata)
 
     def begin_ingest(self) -> None:

@@ -207,13 +207,9 @@ class Settings(BaseSettings):
         return copy
 
     examples: Annotated[list[str], NoDecode] = Field(
-        [
-            "Which film used AI tools to de-age characters?",
-            "What did the producers of Billionaires' Bunker use generative AI for?",
-            "How much revenue did Netflix report?",
-            "What does Ted Sarandos say AI cannot replace?",
-        ],
-        description="example questions shown in the UI",
+        [],
+        description="example questions shown in the UI; default: those the corpus names in "
+        "a .rag-examples file (none when it names none)",
     )
     admin: bool = Field(
         False,

@@ -81,6 +81,14 @@ def respond(
         yield messages, render.sources_html(answer, cited), answers, ""
 
 
+def corpus_examples(chain: Chain) -> list[str]:
+    """The example questions the default collection's corpus names (none before an ingest)."""
+    try:
+        return chain.index.examples()
+    except RagError:  # no index yet: the page still serves, and says so when asked
+        return []
+
+
 def build_chat_tab(chain: Chain, links: "SourceLinks | None" = None) -> None:
     """Lay out the chat inside the current Blocks; ``links`` sign the source cards' links."""
     answers = gr.State({})
@@ -106,7 +114,9 @@ def build_chat_tab(chain: Chain, links: "SourceLinks | None" = None) -> None:
                 )
                 clear = gr.Button("Clear conversation", elem_id="clear")
                 collection = build_selector(chain)
-            gr.Examples(chain.settings.examples, inputs=question, label="Example questions")
+            examples = chain.settings.examples or corpus_examples(chain)
+            if examples:
+                gr.Examples(examples, inputs=question, label="Example questions")
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
             sources = gr.HTML(elem_id="sources")
