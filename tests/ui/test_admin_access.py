@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from gradio.utils import get_upload_folder
@@ -203,3 +204,117 @@ def test_an_admin_tab_that_anyone_could_use_refuses_to_start(
         build_server(Chain(chain.settings.model_copy(update=changes)))
     assert "\n" not in str(refused.value) and "RAG_ADMIN" in str(refused.value)
     assert "open-sesame" not in str(refused.value)
+
+
+# --- Found by the review of the fix ----------------------------------------------
+
+
+def test_a_repeated_single_sign_on_header_is_refused(connect: Connect) -> None:
+    client = connect(None, auth=[], trusted_user_header="X-Forwarded-User")
+    # A proxy that adds its header after the client's, instead of replacing it.
+    repeated = [("X-Forwarded-User", "admin"), ("X-Forwarded-User", "bob")]
+    for route in ("/config", "/api/collections"):
+        response = client.get(route, headers=httpx.Headers(repeated))
+        assert response.status_code == 401, (route, response.text)
+    files = [("files", ("note.txt", NOTE))]
+    refused = client.post("/gradio_api/upload", files=files, headers=httpx.Headers(repeated))
+    assert refused.status_code == 401
+
+
+def test_several_files_each_under_the_limit_upload_together(connect: Connect) -> None:
+    client = connect("admin", max_file_mb=1.0)
+    files = [("files", (f"part{n}.txt", b"z" * (800 * 1024))) for n in range(3)]
+    response = client.post("/gradio_api/upload", files=files)
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == 3
+    too_big = [("files", ("big.txt", b"z" * (1100 * 1024)))]
+    assert client.post("/gradio_api/upload", files=too_big).status_code == 413
+
+
+def test_a_deeply_nested_event_is_a_json_400(connect: Connect) -> None:
+    client = connect(None)
+    body = "[" * 5000 + "]" * 5000
+    response = client.post(
+        "/gradio_api/queue/join", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"]
+
+
+def test_uploads_and_events_from_another_site_are_refused(connect: Connect) -> None:
+    client = connect("admin")
+    evil = {"Origin": "https://evil.example"}
+    files = [("files", ("note.txt", NOTE))]
+    assert client.post("/gradio_api/upload", files=files, headers=evil).status_code == 403
+    status, stored = upload(client, "note.txt", NOTE)  # the page's own requests still work
+    assert status == 200
+    joined = client.post(
+        "/gradio_api/queue/join",
+        json={"fn_index": fn_index(client, "ingest"), "data": [[file_data(stored[0])]]},
+        headers=evil,
+    )
+    assert joined.status_code == 403
+
+
+def test_gradio_routes_the_ui_does_not_use_are_refused(connect: Connect) -> None:
+    client = connect("bob")
+    recording = client.post(
+        "/gradio_api/process_recording", files=[("video", ("v.mp4", b"\x00" * 1024))]
+    )
+    assert recording.status_code in (403, 404)
+
+
+def test_a_failed_upload_of_a_name_already_ingested_keeps_the_original(
+    connect: Connect, chain: Chain, tmp_path: Path
+) -> None:
+    from tests.documents import write_pdf
+
+    pdf = write_pdf(tmp_path / "rota.pdf", ["Night shifts are paid double on public holidays."])
+    client = connect("admin")
+    ingest_fn = fn_index(client, "ingest")
+    _, stored = upload(client, "rota.pdf", pdf.read_bytes())
+    assert call(client, ingest_fn, [[file_data(stored[0])]]).output[0].startswith("Ingested 1")
+    kept = tmp_path / "data" / "uploads" / "rota.pdf"
+    _, stored = upload(client, "rota.pdf", b"%PDF-1.4 not a PDF at all")
+    outcome = call(client, ingest_fn, [[file_data(stored[0])]])
+    assert "skipped" in outcome.output[0]
+    assert kept.read_bytes() == pdf.read_bytes()  # the file /file/... serves is still there
+
+
+def test_one_bad_path_uses_up_none_of_the_uploads(connect: Connect, secret_file: Path) -> None:
+    client = connect("admin")
+    ingest_fn = fn_index(client, "ingest")
+    _, stored = upload(client, "parking.txt", NOTE)
+    both = [[file_data(stored[0]), file_data(str(secret_file))]]
+    assert call(client, ingest_fn, both).status == 403
+    assert call(client, ingest_fn, [[file_data(stored[0])]]).output[0].startswith("Ingested 1")
+
+
+def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
+    import asyncio
+
+    from ui.security import AccessGate
+
+    reached: list[bool] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        reached.append(True)
+
+    settings = Settings(trusted_user_header="X-Forwarded-User", trusted_proxies=["127.0.0.1"])
+    gate = AccessGate(app, settings)  # type: ignore[arg-type]
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    headers = [(b"x-forwarded-user", b"admin"), (b"x-forwarded-user", b"bob")]
+    scope = {
+        "type": "http", "method": "GET", "path": "/config", "headers": headers,
+        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
+        "query_string": b"", "root_path": "",
+    }  # fmt: skip
+    asyncio.run(gate(scope, receive, send))
+    assert reached == [] and sent[0]["status"] == 401
