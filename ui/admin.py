@@ -10,6 +10,7 @@ they stay in ``data_dir/uploads``, private (0600) like everything in the data fo
 
 import contextlib
 import shutil
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -41,14 +42,18 @@ def _remove_upload(file: Path) -> None:
 
 def upload(chain: Chain, files: list[Path], progress: gr.Progress) -> str:
     """Copy uploaded ``files`` into ``data_dir/uploads``, ingest them and delete the
-    uploads; returns the summary."""
+    uploads; returns the summary. A PDF of the same name ingested before is put back
+    when the new one is skipped: ``/file/...`` still serves what the index holds."""
     if not files:
         return "Choose files first."
     folder = chain.settings.data_dir / "uploads"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    targets = []
+    targets: list[Path] = []
+    earlier: dict[Path, Path] = {}  # a kept PDF of the same name, set aside meanwhile
     for file in files:
         target = folder / file.name
+        if target.exists():
+            earlier[target] = target.replace(folder / f".{file.name}.{uuid.uuid4().hex}")
         shutil.copyfile(file, target)
         target.chmod(0o600)
         _remove_upload(file)
@@ -65,9 +70,14 @@ def upload(chain: Chain, files: list[Path], progress: gr.Progress) -> str:
     finally:
         skipped = {s.source for s in report.skipped} if report else set()
         for target in targets:
-            served = target.suffix.lower() in _SERVED_AS_FILES
-            if report is None or not served or display_name(target) in skipped:
+            ingested = report is not None and display_name(target) not in skipped
+            if not ingested or target.suffix.lower() not in _SERVED_AS_FILES:
                 target.unlink(missing_ok=True)
+            aside = earlier.get(target)
+            if aside is not None and ingested:
+                aside.unlink()
+            elif aside is not None:
+                aside.replace(target)
     lines = "".join(f"\n- skipped {s.source}: {s.reason}" for s in report.skipped)
     return report.summary() + lines
 
@@ -114,11 +124,10 @@ def build_admin_tab(chain: Chain, guard: Guard, uploads: Uploads) -> gr.Tab:
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> str:
-        user = admin(request)
-        claimed = [uploads.claim(user, path) for path in paths or []]
-        if not all(claimed):
+        claimed = uploads.claim(admin(request), paths or [])
+        if claimed is None:
             raise gr.Error("A file can only be one you have just uploaded: upload it again.")
-        return upload(chain, [file for file in claimed if file], progress)
+        return upload(chain, claimed, progress)
 
     def on_remove(source: str | None, request: gr.Request) -> str:
         admin(request)
@@ -127,9 +136,10 @@ def build_admin_tab(chain: Chain, guard: Guard, uploads: Uploads) -> gr.Tab:
         removed = chain.index.delete_source(source)
         return f"Removed {removed} chunks of {source}." if removed else f"No chunks of {source}."
 
-    ingest_button.click(on_ingest, files, summary, api_visibility="private").then(
-        refresh, None, [table, choice], api_visibility="private"
-    )
+    # One ingest at a time: two admins' files of the same name go in one after the other.
+    ingest_button.click(
+        on_ingest, files, summary, api_visibility="private", concurrency_limit=1
+    ).then(refresh, None, [table, choice], api_visibility="private")
     remove.click(on_remove, choice, summary, api_visibility="private").then(
         refresh, None, [table, choice], api_visibility="private"
     )

@@ -7,6 +7,7 @@ import gradio as gr
 
 from rag.chain import Chain
 from ui.chat import build_chat_tab
+from ui.uploads import UPLOAD_SECONDS
 
 if TYPE_CHECKING:
     from ui.security import Guard
@@ -27,7 +28,10 @@ def build_app(
 ) -> gr.Blocks:
     """The whole UI over ``chain``; ``links`` sign the source cards' links; ``admin``
     (who is an admin, and their uploads) adds the admin tab, shown to admins only."""
-    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as app:
+    # Uploads an admin never ingested are deleted an hour on (ui.uploads.UPLOAD_SECONDS).
+    with gr.Blocks(
+        title="Ask the documents", analytics_enabled=False, delete_cache=(600, UPLOAD_SECONDS)
+    ) as app:
         gr.Markdown("# Ask the documents\nAnswers quote the documents; `[n]` links to source n.")
         with gr.Tab("Chat"):
             build_chat_tab(chain, links)

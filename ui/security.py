@@ -144,6 +144,13 @@ def startup_warning(settings: Settings, host: str) -> str | None:
     return None
 
 
+def one_user(value: str | None) -> bool:
+    """Whether a single sign-on header's value names exactly one user. A proxy that adds
+    its header instead of replacing the client's sends two, or one joined by a comma (the
+    same thing in HTTP): the client's would come first, where the user is read."""
+    return value is not None and bool(value.strip()) and "," not in value
+
+
 class TrustedPeers:
     """``trusted_proxies``: addresses and networks (``10.0.0.0/8``), or other literals."""
 
@@ -197,8 +204,9 @@ class AccessGate:
             scope[PEER] = client[0] if client else None
             if self._header is not None and route_path(scope) not in PUBLIC_PATHS:
                 trusted = scope[PEER] in self._peers
-                user = dict(scope["headers"]).get(self._header, b"").strip()
-                if not (trusted and user):
+                values = [value for key, value in scope["headers"] if key == self._header]
+                user = values[0].decode("latin-1") if len(values) == 1 else None
+                if not (trusted and one_user(user)):
                     if scope["type"] == "websocket":
                         await send({"type": "websocket.close", "code": 1008})
                         return
@@ -236,7 +244,8 @@ class Guard:
         header = self._settings.trusted_user_header
         if not header or request.scope.get(PEER) not in self._peers:
             return None
-        return request.headers.get(header, "").strip() or None
+        users = request.headers.getlist(header)
+        return users[0].strip() if len(users) == 1 and one_user(users[0]) else None
 
     def ui_user(self, request: Request) -> str | None:
         """The user signed in to the UI: by single sign-on, or by a UI login's session."""

@@ -92,6 +92,7 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
         theme=THEME,
         css=CSS,
         max_file_size=int(settings.max_file_mb * 1024 * 1024),
+        mcp_server=False,  # whatever GRADIO_MCP_SERVER says: it turns strings into files
         **sign_on,
     )
     guard.session_user = ui_session(server)

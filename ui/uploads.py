@@ -8,9 +8,14 @@ the check happens here, in front of Gradio: every path an event names must be on
 this user's own upload stored, and nothing else reaches Gradio.
 
 - ``/gradio_api/upload`` answers only admins (``admin_users``), only with the admin
-  tab on, and only up to ``max_file_mb`` per request.
+  tab on; Gradio bounds each file by ``max_file_mb``.
 - Any other Gradio request whose JSON names a file (an object with a ``path``) is
   refused unless each path is one this user uploaded and has not used yet.
+- Gradio's requests from another site's page (an ``Origin`` that is neither this
+  server's nor allowed) are refused: a signed-in admin's browser cannot be made to
+  upload or act by a page elsewhere.
+- Gradio routes this UI never uses (recording uploads, component server functions)
+  are refused.
 """
 
 import json
@@ -25,13 +30,15 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.settings import Settings
-from ui.security import Guard, route_path
+from ui.security import Guard, request_origin, route_path
 
 UPLOAD_ROUTE = "/gradio_api/upload"
+UNUSED_ROUTES = ("/gradio_api/process_recording", "/gradio_api/component_server")
 # The JSON of a Gradio event (a question, the conversation so far) is small; a body
 # larger than this is refused before it is read whole.
 MAX_EVENT_BYTES = 4 * 1024 * 1024
-# An upload not used by an Ingest within this time can no longer be named.
+# An upload not used by an Ingest within this time can no longer be named (and Gradio
+# deletes its file: ui.app).
 UPLOAD_SECONDS = 3600
 
 
@@ -44,9 +51,12 @@ class Uploads:
         self._lock = threading.Lock()
 
     def record(self, user: str, paths: list[str]) -> None:
-        """``user``'s upload stored ``paths``."""
+        """``user``'s upload stored ``paths`` (uploads past their time are forgotten)."""
         now = time.monotonic()
         with self._lock:
+            for held in self._by_user.values():
+                for path in [p for p, at in held.items() if now - at >= UPLOAD_SECONDS]:
+                    del held[path]
             held = self._by_user.setdefault(user, {})
             for path in paths:
                 held[path] = now
@@ -57,28 +67,33 @@ class Uploads:
             stored = self._by_user.get(user or "", {}).get(path)
         return stored is not None and time.monotonic() - stored < UPLOAD_SECONDS
 
-    def claim(self, user: str | None, path: str) -> Path | None:
-        """The uploaded file at ``path``, used up (no event may name it again), if it is a
-        recent upload of ``user`` and still a regular file; None otherwise."""
-        if not self.holds(user, path):
+    def claim(self, user: str | None, paths: list[str]) -> list[Path] | None:
+        """The uploaded files at ``paths``, used up (no event may name them again), if
+        every one is a recent upload of ``user`` and still a regular file; None (and
+        nothing used up) otherwise."""
+        files = [Path(path) for path in paths]
+        if not all(self.holds(user, p) for p in paths) or not all(
+            f.is_file() and not f.is_symlink() for f in files
+        ):
             return None
         with self._lock:
-            self._by_user.get(user or "", {}).pop(path, None)
-        file = Path(path)
-        return file if file.is_file() and not file.is_symlink() else None
+            for path in paths:
+                self._by_user.get(user or "", {}).pop(path, None)
+        return files
 
 
 def named_paths(value: Any) -> Iterator[str]:
     """Every ``path`` of an object anywhere in a JSON value: the files it names."""
-    if isinstance(value, dict):
-        path = value.get("path")
-        if path is not None:
-            yield str(path)
-        for item in value.values():
-            yield from named_paths(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from named_paths(item)
+    pending = [value]
+    while pending:  # not recursive: any depth the JSON parser accepted is fine here
+        item = pending.pop()
+        if isinstance(item, dict):
+            path = item.get("path")
+            if path is not None:
+                yield str(path)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 async def _send_json(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
@@ -86,7 +101,8 @@ async def _send_json(scope: Scope, receive: Receive, send: Send, status: int, de
 
 
 class UploadGate:
-    """Uploads for admins only and bounded; events name only the caller's own uploads."""
+    """Uploads for admins only; events name only the caller's own uploads; Gradio's
+    requests only from this server's pages and allowed origins."""
 
     def __init__(self, app: ASGIApp, guard: Guard, uploads: Uploads, settings: Settings) -> None:
         """Wrap ``app`` (the whole server; only Gradio's routes are looked at)."""
@@ -94,19 +110,30 @@ class UploadGate:
         self._guard = guard
         self._uploads = uploads
         self._admin = settings.admin
-        self._max_upload = int(settings.max_file_mb * 1024 * 1024)
+        self._origins = frozenset(settings.allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse, or pass the request on (recording what an upload stored)."""
-        path = route_path(scope) if scope["type"] == "http" else ""
-        if scope["type"] != "http" or not path.startswith("/gradio_api/"):
+        path = route_path(scope).rstrip("/") if scope["type"] == "http" else ""
+        if not path.startswith("/gradio_api/") or scope["method"] != "POST":
             await self._app(scope, receive, send)
-        elif path.rstrip("/") == UPLOAD_ROUTE:
+        elif self._foreign(scope):
+            await _send_json(scope, receive, send, 403, "a request from another site's page")
+        elif path in UNUSED_ROUTES:
+            await _send_json(scope, receive, send, 404, "not found")
+        elif path == UPLOAD_ROUTE:
             await self._upload(scope, receive, send)
-        elif scope["method"] == "POST":
-            await self._event(scope, receive, send)
         else:
-            await self._app(scope, receive, send)
+            await self._event(scope, receive, send)
+
+    def _foreign(self, scope: Scope) -> bool:
+        """Whether the request comes from a page of another, not allowed, origin."""
+        origin = Request(scope).headers.get("origin")
+        return (
+            bool(origin)
+            and origin not in self._origins
+            and origin != request_origin(Request(scope))
+        )
 
     def _user(self, scope: Scope) -> str | None:
         return self._guard.ui_user(Request(scope))
@@ -118,11 +145,6 @@ class UploadGate:
         user = self._user(scope)
         if not self._guard.is_admin(user):
             await _send_json(scope, receive, send, 403, "only an admin may upload files")
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self._max_upload + 64 * 1024:  # + form fields
-            limit = f"{self._max_upload / 1024 / 1024:g} MB"
-            await _send_json(scope, receive, send, 413, f"upload larger than {limit}")
             return
         body = bytearray()
 
@@ -158,6 +180,9 @@ class UploadGate:
                 break
         try:
             payload = json.loads(b"".join(m.get("body", b"") for m in messages) or b"null")
+        except RecursionError:
+            await _send_json(scope, receive, send, 400, "the JSON is nested too deeply")
+            return
         except ValueError:
             payload = None  # not JSON: Gradio refuses it itself
         named = list(named_paths(payload))
