@@ -59,16 +59,20 @@ def respond(
         {"role": "assistant", "content": ""},
     ]
     yield messages, "", answers, ""
+    streamed = ""
     try:
         for event in chain.collection(collection or None).stream(question, history):
             if isinstance(event, Answer):
                 answer = event
             else:
-                messages[-1]["content"] += render.literal(event)
+                streamed += event
+                messages[-1]["content"] = render.chat_message(render.literal(streamed))
                 yield messages, gr.skip(), answers, ""
     except RagError as error:
         notice = render.literal(str(error))
-        messages[-1]["content"] = f'<div class="abstention">Error: {notice}</div>'
+        messages[-1]["content"] = render.chat_message(
+            f'<div class="abstention">Error: {notice}</div>'
+        )
         yield messages, "", answers, ""
         return
     answers = {**answers, len(messages) - 1: answer.model_dump(mode="json")}

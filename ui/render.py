@@ -2,9 +2,9 @@
 
 Documents may contain markup; nothing in them may run in the reader's browser,
 so text only ever reaches the page through ``html.escape``. The chat renders its
-messages as Markdown too, so text shown there also has every character Markdown
-could read as syntax written as a character reference (``literal``): a quote
-reads exactly as the document says it, ``[here](javascript:...)`` included.
+messages as Markdown too, so a chat message is one HTML block on one line
+(``chat_message``): Markdown leaves an HTML block as it is, and a quote reads
+exactly as the document says it, ``[here](javascript:...)`` and ``**`` included.
 """
 
 import html
@@ -17,12 +17,6 @@ if TYPE_CHECKING:
     from ui.source import SourceLinks
 
 _MARKER = re.compile(r"\[(\d+)\]")
-# One pass: HTML's specials as html.escape writes them, then Markdown's punctuation
-# (CommonMark's escapable set) and the ':' of autolinked URLs as character references.
-_LITERAL = {
-    **{ord(c): html.escape(c, quote=True) for c in "&<>\"'"},
-    **{ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$:="},
-}
 
 
 def escape(text: str) -> str:
@@ -31,17 +25,18 @@ def escape(text: str) -> str:
 
 
 def literal(text: str) -> str:
-    """``text`` for a chat message: HTML-escaped, and inert as Markdown."""
-    return text.translate(_LITERAL)
-
-
-def _lines(text: str) -> str:
-    """``literal`` text whose line breaks and indentation show (a quoted code block):
-    Markdown would join the lines and HTML collapse the spaces."""
+    """``text`` escaped on one line, its line breaks and indentation shown (a quoted code
+    block): ``<br>`` for each break, no-break spaces for the indentation."""
     return "<br>".join(
-        "&#160;" * (len(line) - len(line.lstrip(" "))) + literal(line.lstrip(" "))
+        "&#160;" * (len(line) - len(line.lstrip(" "))) + escape(line.lstrip(" "))
         for line in text.split("\n")
     )
+
+
+def chat_message(body: str) -> str:
+    """A chat message of ``body`` (HTML without line breaks) that Markdown leaves as it
+    is: a ``<div>`` on one line is an HTML block, passed through whole."""
+    return f'<div class="message-body">{body}</div>'
 
 
 def answer_html(answer: Answer) -> str:
@@ -51,11 +46,15 @@ def answer_html(answer: Answer) -> str:
         f'<div class="notice" role="status">{literal(answer.notice)}</div>' if answer.notice else ""
     )
     if answer.abstained:
-        return f'{notice}<div class="abstention" role="status">{literal(answer.answer)}</div>'
+        abstention = f'<div class="abstention" role="status">{literal(answer.answer)}</div>'
+        return chat_message(notice + abstention)
     pieces = _MARKER.split(answer.answer)  # text, marker number, text, ...
-    return notice + "".join(
-        f'<a class="cite" href="#source-{piece}">[{piece}]</a>' if odd else _lines(piece)
-        for odd, piece in ((n % 2 == 1, piece) for n, piece in enumerate(pieces))
+    return chat_message(
+        notice
+        + "".join(
+            f'<a class="cite" href="#source-{piece}">[{piece}]</a>' if odd else literal(piece)
+            for odd, piece in ((n % 2 == 1, piece) for n, piece in enumerate(pieces))
+        )
     )
 
 
@@ -131,4 +130,6 @@ def passages_summary(answer: Answer) -> str:
         f"#{rank} {literal(p.chunk.source)} › {literal(p.chunk.section)} (score {p.score:.4f})"
         for rank, p in enumerate(answer.passages, start=1)
     ]
-    return '<div class="retrieved">Retrieved passages:<br>' + "<br>".join(lines) + "</div>"
+    return chat_message(
+        '<div class="retrieved">Retrieved passages:<br>' + "<br>".join(lines) + "</div>"
+    )
