@@ -121,14 +121,14 @@ def _bounds(values: np.ndarray) -> tuple[float, float]:
 
 
 def intervals(
-    ratios: dict[str, Ratio], groups: Sequence[str], latencies: Sequence[float]
+    ratios: dict[str, Ratio], groups: Sequence[str], latencies: Sequence[float] = ()
 ) -> dict[str, Interval]:
     """The 95 % percentile-bootstrap interval of every metric.
 
     Args:
         ratios: each metric's per-question parts (``evals.runner.ratios``).
         groups: each question's group (its id when it has none).
-        latencies: each question's total latency in milliseconds.
+        latencies: each question's total latency in milliseconds (none: no latency figures).
     """
     index = group_index(groups)
     weights = draws(int(index.max()) + 1 if len(index) else 0)
@@ -143,15 +143,12 @@ def intervals(
             groups=len(set(index[applies].tolist())),
         )
     times = np.asarray(latencies, dtype=float)
+    if not len(times):
+        return found
     picks = np.random.default_rng(SEED).integers(0, len(times), (RESAMPLES, len(times)))
     for name, q in LATENCIES.items():
-        low, high = _bounds(np.percentile(times[picks], q, axis=1)) if len(times) else (0, 0)
-        found[name] = Interval(
-            low=low if len(times) else math.nan,
-            high=high if len(times) else math.nan,
-            questions=len(times),
-            groups=len(times),
-        )
+        low, high = _bounds(np.percentile(times[picks], q, axis=1))
+        found[name] = Interval(low=low, high=high, questions=len(times), groups=len(times))
     return found
 
 
