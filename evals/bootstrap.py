@@ -30,11 +30,13 @@ LATENCIES = {"latency_p50_ms": 50.0, "latency_p95_ms": 95.0}
 @dataclass(frozen=True)
 class Ratio:
     """One metric as per-question numerators and denominators (value = sum / sum);
-    with ``needs``, NaN unless some question has it (abstention F1: an unanswerable one)."""
+    with ``needs``, NaN unless some question has it (abstention F1: an unanswerable one);
+    ``applies``: the questions it is over, when not those with a denominator."""
 
     numerator: np.ndarray
     denominator: np.ndarray
     needs: np.ndarray | None = None
+    applies: np.ndarray | None = None
 
     def value(self) -> float:
         """The metric over every question."""
@@ -46,7 +48,7 @@ class Ratio:
 
     def questions(self) -> np.ndarray:
         """Which questions the metric applies to."""
-        return self.denominator > 0
+        return self.denominator > 0 if self.applies is None else self.applies
 
 
 def _ratio(numerator: float, denominator: float, needs: float | None) -> float:

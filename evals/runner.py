@@ -172,7 +172,10 @@ def ratios(rows: Sequence[RowResult]) -> dict[str, Ratio]:
     found["abstain_rate"] = Ratio(true_pos.astype(float), (~answerable).astype(float))
     found["false_abstention_rate"] = Ratio(false_pos.astype(float), answerable.astype(float))
     found["abstention_f1"] = Ratio(
-        2.0 * true_pos, 2.0 * true_pos + false_pos + false_neg, (~answerable).astype(float)
+        2.0 * true_pos,
+        2.0 * true_pos + false_pos + false_neg,
+        needs=(~answerable).astype(float),
+        applies=np.ones(len(rows), dtype=bool),
     )
     return found
 
