@@ -65,6 +65,11 @@ def test_no_two_seeds_splits_share_an_evidence_sentence() -> None:
     assert shared_evidence(load_suite(SEEDS_SUITE), SEEDS) == []
 
 
+def test_the_formats_suite_shares_no_evidence_sentence_across_splits() -> None:
+    rows = load_suite(REPO / "evals/suites/formats.jsonl")
+    assert shared_evidence(rows, REPO / "evals/corpora/formats") == []
+
+
 def test_a_shared_evidence_sentence_is_found() -> None:
     # seeds-002 (dev before this issue) asks about the sentence tune row seeds-022 does.
     rows = load_suite(SEEDS_SUITE)
