@@ -6,11 +6,21 @@ baselines as they ship). Wrapped in ``Reranked``, a baseline's first
 of the retrieval score and the passage's best sentence, scored by the same answerer.
 """
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from rag.chain import PassageRetriever
-from rag.extractive import ExtractiveAnswerer
 from rag.models import Passage
 from rag.rerank import rerank
 from rag.settings import Settings
+
+
+class SentenceScorer(Protocol):
+    """What scores a passage by its best sentence (rag.extractive.ExtractiveAnswerer)."""
+
+    def best_sentences(self, question: str, passages: Sequence[Passage]) -> list[float]:
+        """Each passage's best sentence score."""
+        ...
 
 
 class Reranked:
@@ -24,7 +34,7 @@ class Reranked:
         """Wrap ``inner``; nothing is retrieved until asked."""
         self.inner = inner
         self.settings = settings
-        self.answerer: ExtractiveAnswerer | None = None
+        self.answerer: SentenceScorer | None = None
 
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         """The ``k`` best passages after re-ranking (``settings.k`` by default)."""
