@@ -218,8 +218,10 @@ def claim_figures(
         for kind in KINDS
         if (of_kind := np.array([c.kind == kind for c in claims])).any()
     }
-    for kind, interval in intervals(kinds, [c.question for c in claims]).items():
-        figures[kind] = f"{kinds[kind].value():.3f} {interval.describe()}"
+    found = intervals(kinds, [c.question for c in claims])
+    for kind in KINDS:  # every kind, so that the report's rows line up
+        interval = found.get(kind)
+        figures[kind] = f"{kinds[kind].value():.3f} {interval.describe()}" if interval else "–"
     return figures
 
 

@@ -330,13 +330,12 @@ def evaluate(
             elif suite == "tune-gate":
                 _tune_gate(squad, pubmedqa, gate_out, report)
             else:
-                _ci(sets, (retriever or ["hybrid"])[0], baseline, write_baseline)
+                _ci(sets, retriever[0] if retriever else None, baseline, write_baseline)
             return
         if split == "final" and limit is not None:
             raise RagError("the final split is reported whole: drop --limit")
         floors = parse_limits(fail_under or [])
-        own = [n for n in retriever or [] if n in ("hybrid", "bm25", "dense")]
-        settings = _settings(**({"retriever": own[0]} if own else {}))
+        settings = _settings()
         dataset = Path(given[0]) if given else None
         name, rows, corpus = load_rows(suite, dataset, corpus, limit, seed, settings, split)
         configurations = CONFIGURATIONS if baselines else retriever or [settings.retriever]
@@ -380,7 +379,7 @@ def _compare(specs: list[str]) -> None:
 
 
 def _ci(
-    sets: dict[str, Path], configuration: str, baseline: Path | None, write: Path | None
+    sets: dict[str, Path], configuration: str | None, baseline: Path | None, write: Path | None
 ) -> None:
     from evals.ci import check_sample, ci_table, failures, load_baseline, run_ci
     from evals.ci import write_baseline as derive
@@ -394,7 +393,7 @@ def _ci(
     if limits is not None:
         check_sample(limits, sets, settings)
     with _progress() as progress:
-        runs = run_ci(settings, sets, configuration, _bars(progress))
+        runs = run_ci(settings, sets, configuration or settings.retriever, _bars(progress))
     if write is not None:
         limits = derive(runs, sets, " ".join(["rag", *sys.argv[1:]]), write)
         err.print(f"limits written to {escape(str(write))}")
@@ -416,7 +415,7 @@ def _tune(squad: Path | None, pubmedqa: Path | None, tuned: Path, report: Path |
     table = Table("setting", "value", title=f"chosen on the tune splits, written to {tuned}")
     for name, value in values.items():
         table.add_row(name, str(value))
-    out.print(table)
+    _wide().print(table)
     if report:
         report.write_text(evidence_markdown(values, evidence, command))
 
@@ -445,7 +444,7 @@ def _tune_gate(
             f"{row['false_abstention']:.3f}",
             f"{row['answer_recall']:.3f}",
         )
-    out.print(table)
+    _wide().print(table)
 
 
 @app.command()
