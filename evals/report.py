@@ -130,23 +130,20 @@ def metrics_lines(runs: Sequence[RunResult]) -> list[str]:
     ]
 
 
-def write_markdown(runs: Sequence[RunResult], path: Path) -> None:
-    """A Markdown report: metrics table, chart, settings and the missed questions."""
+def write_markdown(runs: Sequence[RunResult], path: Path, targets: bool = False) -> None:
+    """A Markdown report: metrics table, chart, the targets (with ``targets``: a run
+    of held-out questions), settings and the missed questions."""
     chart = path.with_suffix(".png")
     write_chart(runs, chart)
     lines = [f"# Eval report: {runs[0].suite}", "", f"![metrics]({chart.name})", ""]
     lines += metrics_lines(runs)
-    lines += [
-        "",
-        f"Targets ({runs[0].name}):",
-        "",
-        "| target | value | goal | |",
-        "| --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| {name} | {cell(runs[0], name)} | ≥ {goal} | {status} |"
-        for name, _, goal, status in target_status(runs[0])
-    ]
+    if targets:
+        lines += ["", f"Targets ({runs[0].name}):", "", "| target | value | goal | |"]
+        lines.append("| --- | --- | --- | --- |")
+        lines += [
+            f"| {name} | {cell(runs[0], name)} | ≥ {goal} | {status} |"
+            for name, _, goal, status in target_status(runs[0])
+        ]
     for run in runs:
         settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())
         lines += ["", f"## {run.name}", "", f"Settings: {settings}", ""]

@@ -343,12 +343,14 @@ def evaluate(
             runs = evaluate(rows, name, settings, corpus, configurations, _bars(progress))
     except RagError as error:
         _fail(str(error))
+    held_out = split in ("dev", "final")  # targets are judged on held-out questions only
     _wide().print(reports.terminal_table(runs))
-    _wide().print(reports.targets_table(runs[0]))
+    if held_out:
+        _wide().print(reports.targets_table(runs[0]))
     if json_out:
         json_out.write_text(dump_runs(runs))
     if report:
-        reports.write_markdown(runs, report)
+        reports.write_markdown(runs, report, targets=held_out)
     if split == "final":
         from evals.final import record
 

@@ -57,3 +57,6 @@ def test_the_final_split_is_not_sampled_and_other_splits_leave_no_record(tmp_pat
     dev = runner.invoke(app, ["eval", "squad", str(source), "--split", "dev"])
     assert dev.exit_code == 0, dev.output
     assert not (tmp_path / "docs").exists()
+    assert "targets: hybrid" in dev.stdout  # held out: the targets are judged
+    tune = runner.invoke(app, ["eval", "squad", str(source), "--split", "tune"])
+    assert tune.exit_code == 0 and "targets:" not in tune.stdout  # chosen on: not judged
