@@ -19,7 +19,6 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
@@ -30,6 +29,7 @@ from evals.gates import failed_limits
 from evals.report import cell
 from evals.runner import RunResult
 from evals.splits import membership
+from evals.suite import SuiteRow
 from rag.errors import RagError
 from rag.settings import Settings
 
@@ -96,7 +96,7 @@ class CiBaseline(BaseModel):
     sets: dict[str, SetLimits]
 
 
-def sample_of(name: str, data: Path, settings: Settings) -> tuple[str, list[Any], Path | None]:
+def sample_of(name: str, data: Path, settings: Settings) -> tuple[str, list[SuiteRow], Path | None]:
     """The CI sample of set ``name`` (``squad`` or ``pubmedqa``) from ``data``."""
     return load_rows(name, data, None, SAMPLES[name], SEED, settings, SPLIT)
 
