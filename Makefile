@@ -11,7 +11,7 @@ PORT ?= 7860
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev install-llm install-baselines run serve ingest test test-fast lint bench \
-	bench-data bench-scale eval tune train-gate clean system-packages
+	bench-data bench-scale eval eval-final ci ci-baseline tune train-gate clean system-packages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -93,10 +93,29 @@ bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing
 bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
 	$(BIN)/python bench/scale.py
 
-eval: install-baselines ## test splits of the seeds suite, SQuAD half-dev and PubMedQA, all baselines (long: ~1 h)
-	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --split test --baselines --report docs/eval-seeds.md
-	$(BIN)/rag eval squad $(SQUAD) --split test --baselines --report docs/eval-squad.md
-	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --split test --baselines --report docs/eval-pubmedqa.md
+# Splits (evals/README.md): tune chooses values, dev is looked at while working, final
+# is reported once, by eval-final, whose figures are appended to docs/final-runs.md.
+eval: install-baselines ## dev splits of SQuAD half-dev and PubMedQA, the formats and seeds smoke suites, every configuration (long: ~1 h)
+	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
+	$(BIN)/rag eval evals/suites/formats.jsonl --corpus evals/corpora/formats --baselines --report docs/eval-formats.md
+	$(BIN)/rag eval squad $(SQUAD) --split dev --baselines --report docs/eval-squad.md --json data/dev-squad.json
+	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --split dev --baselines --report docs/eval-pubmedqa.md --json data/dev-pubmedqa.json
+
+eval-final: install-baselines ## the final splits, once, every configuration: appended to docs/final-runs.md (long)
+	$(BIN)/rag eval squad $(SQUAD) --split final --baselines --json data/final-squad.json
+	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --split final --baselines --json data/final-pubmedqa.json
+
+# The CI gate (evals/ci.py): a fixed dev sample of SQuAD and PubMedQA held to the limits
+# of evals/ci-baseline.json, and every citation of the formats suite valid. Its index and
+# sentence store live in data/ci-cache (the tests use the same), so only the first run
+# embeds. The baseline changes only with a sentence in the commit message saying why.
+CI_DATA := RAG_DATA_DIR=data/ci-cache
+ci: install ## the CI gate: dev samples against evals/ci-baseline.json (~2 min once cached)
+	$(CI_DATA) $(BIN)/rag eval ci --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --baseline evals/ci-baseline.json
+	$(CI_DATA) $(BIN)/rag eval evals/suites/formats.jsonl --corpus evals/corpora/formats --fail-under citation_validity=1
+
+ci-baseline: install ## derive the CI gate's limits from a run of today's code: evals/ci-baseline.json
+	$(CI_DATA) $(BIN)/rag eval ci --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --write-baseline evals/ci-baseline.json
 
 tune: install ## choose every tunable on the tune splits: rag/tuned.json, docs/tuning.md (~20 min)
 	$(BIN)/rag eval tune --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --report docs/tuning.md

@@ -146,9 +146,7 @@ def main() -> None:
         (str(SEEDS_QUESTIONS), None, SEEDS, None),
         ("squad", args.squad, None, args.limit),
     ):
-        name, rows, folder = load_rows(
-            suite, squad_file, corpus, limit, args.seed, settings, "test"
-        )
+        name, rows, folder = load_rows(suite, squad_file, corpus, limit, args.seed, settings, "dev")
         assert folder is not None
         tables.append(suite_table(name, rows, folder, settings))
     print("\n\n".join(tables))

@@ -1,4 +1,4 @@
-"""Retrieval across domains, on the test splits, with the defaults `rag eval tune` chose.
+"""Retrieval across domains, on the dev splits, with the defaults `rag eval tune` chose.
 
 For the seeds suite, SQuAD 2.0 half-dev and PubMedQA PQA-L (each corpus in its
 cached index, as `rag eval` builds it): hit@1, hit@5 and mrr@10 on the test
@@ -85,7 +85,7 @@ def score(rows: Sequence[SuiteRow], chain: Chain) -> dict[str, float]:
 
 
 def main() -> None:
-    """Measure every configuration on the test splits."""
+    """Measure every configuration on the dev splits (evals/splits.py)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--squad", type=Path, required=True, help="SQuAD 2.0 JSON file")
     parser.add_argument("--pubmedqa", type=Path, required=True, help="PubMedQA JSON file")
@@ -102,11 +102,11 @@ def main() -> None:
     }
     test: dict[str, dict[str, Any]] = {}
     for name, (suite, dataset, corpus) in specs.items():
-        rows, folder, settings = load_set(suite, dataset, corpus, "test")
+        rows, folder, settings = load_set(suite, dataset, corpus, "dev")
         rows = [r for r in rows if has_gold(r)]
         test[name] = {}
         for configuration in args.configurations:
-            with console.status(f"{name}: test split, {configuration}"):
+            with console.status(f"{name}: dev split, {configuration}"):
                 chain = retriever_of(configuration, folder, settings)
                 chain.ranked("warm up", DEPTH)  # index building and model loading not timed
                 test[name][configuration] = score(rows, chain)

@@ -2,18 +2,32 @@
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.pubmedqa import build_pubmedqa
 from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_K, LangChainRecipe
+from evals.reranked import Reranked
 from evals.runner import RunResult, run_suite
 from evals.squad import build_squad
 from evals.suite import SuiteRow, in_split, load_suite, sample
-from rag.chain import Chain
+from rag.chain import Chain, PassageRetriever
 from rag.errors import RagError
 from rag.settings import Settings
 
-BASELINES = ["hybrid", "bm25", "dense", "langchain", "txtai"]
+# Configurations `--retriever` names and `--baselines` runs, in order: ours (the tuned
+# defaults), ours without the re-ranking, each side of ours alone, the LangChain
+# recipe, txtai's hybrid search as txtai ships it, and txtai's passages re-ranked by
+# our re-ranker (so that the re-ranking's share of a difference shows).
+CONFIGURATIONS = [
+    "hybrid",
+    "hybrid-no-rerank",
+    "bm25",
+    "dense",
+    "langchain",
+    "txtai",
+    "txtai-rerank",
+]
 # The settings that decide which passages and sentences a question gets (the
 # answerability gate's training data depends on exactly these).
 EVIDENCE_SHAPING = (
@@ -31,6 +45,10 @@ EVIDENCE_SHAPING = (
     "rerank_weight",
     "answer_similarity_weight",
 )
+# What our answerer decides with, whatever retrieved the passages.
+ANSWERING = ("answer_similarity_weight", "abstain_below", "max_sentences")
+OWN = ("hybrid", "bm25", "dense")
+RETRIEVAL = ("fusion", "candidates", "dense_weight", "bm25_weight", "rrf_k")
 RowCallback = Callable[[str, int], Callable[[], None]]
 """Given a run's name and row count, returns what to call after each row."""
 
@@ -62,18 +80,70 @@ def load_rows(
     return name, sample(in_split(rows, split), limit, seed), corpus
 
 
-def _chain(name: str, settings: Settings, corpus: Path | None) -> Chain:
+def _baseline(name: str, settings: Settings, corpus: Path | None) -> PassageRetriever:
+    if corpus is None:
+        raise RagError(f"the {name} baseline needs --corpus: it indexes the files itself")
     if name == "langchain":
-        if corpus is None:
-            raise RagError("the LangChain baseline needs --corpus: it indexes the files itself")
-        return Chain(settings, retriever=LangChainRecipe(corpus, settings))
-    if name == "txtai":
-        if corpus is None:
-            raise RagError("the txtai baseline needs --corpus: it indexes the files itself")
-        from evals.txtai_baseline import TxtaiHybrid  # the optional `baselines` extra
+        return LangChainRecipe(corpus, settings)
+    from evals.txtai_baseline import TxtaiHybrid  # the optional `baselines` extra
 
-        return Chain(settings, retriever=TxtaiHybrid(corpus, settings))
-    return Chain(settings.model_copy(update={"retriever": name}))
+    return TxtaiHybrid(corpus, settings)
+
+
+def chain_of(name: str, settings: Settings, corpus: Path | None) -> Chain:
+    """The chain that answers as configuration ``name`` (``CONFIGURATIONS``)."""
+    if name in OWN:
+        return Chain(settings.model_copy(update={"retriever": name}))
+    if name == "hybrid-no-rerank":
+        return Chain(settings.model_copy(update={"retriever": "hybrid", "rerank_depth": 0}))
+    inner = _baseline(name.removesuffix("-rerank"), settings, corpus)
+    if not name.endswith("-rerank"):
+        return Chain(settings, retriever=inner)
+    reranked = Reranked(inner, settings)
+    chain = Chain(settings, retriever=reranked)
+    reranked.answerer = chain.answerer
+    return chain
+
+
+def describe(name: str, settings: Settings) -> dict[str, Any]:
+    """The settings that shaped configuration ``name``'s answers, and only those: a
+    baseline reports its own chunking, retrieval and depth, never our fusion."""
+    described: dict[str, Any] = settings.model_dump(
+        mode="json", include={"embedding_model", *ANSWERING}
+    )
+    described["answer"] = "extractive" if settings.llm == "none" else settings.llm
+    described["strict_citations"] = settings.strict_citations
+    if name in OWN or name == "hybrid-no-rerank":
+        own = settings.model_dump(
+            mode="json",
+            include={"chunk_size", "chunk_overlap", "k", "rerank_depth", "rerank_weight"},
+        )
+        described |= own | {"retriever": name.removesuffix("-no-rerank")}
+        if name == "hybrid-no-rerank":
+            described["rerank_depth"] = 0
+        if name.startswith("hybrid"):
+            described |= settings.model_dump(mode="json", include=set(RETRIEVAL))
+        # rag.chain applies the gate with the built-in hybrid retrieval only.
+        gated = name in ("hybrid", "hybrid-no-rerank") and settings.answerable_at > 0
+        described["answerable_at"] = settings.answerable_at if gated else "off"
+        return described
+    baseline = name.removesuffix("-rerank")
+    described |= {"chunk_size": RECIPE_CHUNK_SIZE, "chunk_overlap": RECIPE_CHUNK_OVERLAP}
+    described["answerable_at"] = "off"  # the gate needs our retriever's scores
+    if baseline == "langchain":
+        described |= {
+            "retriever": "LangChain recipe: RecursiveCharacterTextSplitter, Chroma similarity",
+            "k": RECIPE_K,
+        }
+    else:
+        from evals.txtai_baseline import TXTAI_K, TXTAI_SETTINGS
+
+        described |= {"retriever": TXTAI_SETTINGS, "k": TXTAI_K}
+    if name.endswith("-rerank"):
+        described |= settings.model_dump(mode="json", include={"rerank_depth", "rerank_weight"})
+    else:
+        described["rerank_depth"] = 0
+    return described
 
 
 def evaluate(
@@ -89,57 +159,23 @@ def evaluate(
     Args:
         rows: the suite.
         suite: its name, for reports.
-        settings: the user's settings; each configuration changes only the retriever.
+        settings: the user's settings; each configuration changes only what its name says.
         corpus: a folder ingested into a cached index of its own (None: the user's index).
-        configurations: retriever names, ``langchain`` for the plain recipe, or
-            ``txtai`` for txtai's hybrid search on the recipe's chunks.
+        configurations: names from ``CONFIGURATIONS``.
         on_row: progress reporting.
 
     Returns:
         One result per configuration, in order.
     """
+    unknown = [name for name in configurations if name not in CONFIGURATIONS]
+    if unknown:
+        raise RagError(f"unknown configuration {unknown[0]!r}: use {', '.join(CONFIGURATIONS)}")
     if corpus is not None:
         settings = corpus_settings(corpus, settings)
         ingest_corpus(corpus, settings)
     results = []
     for name in configurations:
-        chain = _chain(name, settings, corpus)
-        deciding = {"abstain_below", "answerable_at", "max_sentences"}
-        described = settings.model_dump(mode="json", include=set(EVIDENCE_SHAPING) | deciding)
-        if name in ("langchain", "txtai"):
-            described |= {
-                "retriever": "langchain recipe" if name == "langchain" else "txtai hybrid",
-                "chunk_size": RECIPE_CHUNK_SIZE,
-                "chunk_overlap": RECIPE_CHUNK_OVERLAP,
-                "k": RECIPE_K if name == "langchain" else 5,
-            }
-        else:
-            described["retriever"] = name
+        chain = chain_of(name, settings, corpus)
         callback = on_row(name, len(rows)) if on_row else None
-        described["answer"] = "extractive" if settings.llm == "none" else settings.llm
-        described["strict_citations"] = settings.strict_citations
-        results.append(run_suite(name, suite, rows, chain, described, callback))
+        results.append(run_suite(name, suite, rows, chain, describe(name, settings), callback))
     return results
-
-
-def parse_gates(gates: Sequence[str]) -> dict[str, float]:
-    """``["hit@5=0.9", ...]`` as ``{"hit@5": 0.9}``, with a clear error when malformed."""
-    parsed = {}
-    for gate in gates:
-        name, _, value = gate.partition("=")
-        try:
-            parsed[name.strip()] = float(value)
-        except ValueError:
-            raise RagError(f"--fail-under takes METRIC=VALUE, not {gate!r}") from None
-    return parsed
-
-
-def failed_gates(result: RunResult, gates: dict[str, float]) -> list[str]:
-    """A message for each gate ``result`` does not reach (unknown metrics fail too)."""
-    failures = []
-    for name, floor in gates.items():
-        if name not in result.metrics:
-            failures.append(f"{name}: no such metric (known: {', '.join(result.metrics)})")
-        elif not result.metrics[name] >= floor:
-            failures.append(f"{name} = {result.metrics[name]:.3f} is below {floor}")
-    return failures

@@ -1,4 +1,5 @@
-"""Reports of eval runs: a terminal table, JSON, Markdown with a PNG chart, a comparison."""
+"""Reports of eval runs: a terminal table, Markdown with a PNG chart; every figure with
+its 95 % interval and the number of questions it is over (evals/bootstrap.py)."""
 
 import math
 from collections.abc import Sequence
@@ -39,44 +40,50 @@ def _format(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.3f}"
 
 
+def questions(run: RunResult, metric: str) -> str:
+    """How many questions ``metric`` is over in ``run`` (and in how many groups)."""
+    interval = run.intervals.get(metric)
+    if interval is None:
+        return "–"
+    if interval.groups != interval.questions:
+        return f"{interval.questions} ({interval.groups} groups)"
+    return str(interval.questions)
+
+
+def cell(run: RunResult, metric: str) -> str:
+    """``0.846 [0.828, 0.863]``: the value and its 95 % interval."""
+    value, interval = run.metrics.get(metric, math.nan), run.intervals.get(metric)
+    if math.isnan(value) or interval is None or math.isnan(interval.low):
+        return _format(value)
+    return f"{_format(value)} [{_format(interval.low)}, {_format(interval.high)}]"
+
+
 def terminal_table(runs: Sequence[RunResult]) -> Table:
-    """Metrics by run, one column per run."""
-    table = Table("metric", *(run.name for run in runs), title=f"{runs[0].suite}")
+    """Metrics by run, one column per run, each value with its 95 % interval; the
+    questions column counts those of the first run each metric is over."""
+    title = f"{runs[0].suite} (95 % bootstrap intervals)"
+    table = Table("metric", "questions", *(run.name for run in runs), title=title)
     for metric in SHOWN:
-        table.add_row(metric, *(_format(run.metrics.get(metric, math.nan)) for run in runs))
+        table.add_row(metric, questions(runs[0], metric), *(cell(run, metric) for run in runs))
     return table
 
 
 def targets_table(run: RunResult) -> Table:
     """The product's targets, PASS or MISSED, for ``run``."""
     table = Table("target", "value", "goal", "", title=f"targets: {run.name}")
-    for name, value, goal, status in target_status(run):
+    for name, _, goal, status in target_status(run):
         colour = "green" if status == "PASS" else "red"
-        table.add_row(name, _format(value), f"≥ {goal}", f"[{colour}]{status}[/]")
+        table.add_row(name, cell(run, name), f"≥ {goal}", f"[{colour}]{status}[/]")
     return table
 
 
-def compare_table(before: RunResult, after: RunResult) -> Table:
-    """Two runs side by side with the change of every metric."""
-    table = Table("metric", before.name, after.name, "delta", title="comparison")
-    for metric in SHOWN:
-        a, b = before.metrics.get(metric, math.nan), after.metrics.get(metric, math.nan)
-        delta = b - a
-        style = "" if math.isnan(delta) or delta == 0 else "green" if delta > 0 else "red"
-        if metric.startswith(("latency", "false_")):
-            style = {"green": "red", "red": "green"}.get(style, style)  # lower is better
-        sign = "+" if delta > 0 else ""
-        table.add_row(
-            metric,
-            _format(a),
-            _format(b),
-            f"[{style}]{sign}{_format(delta)}[/]" if style else _format(delta),
-        )
-    return table
+def _zero(value: float) -> float:
+    return 0.0 if math.isnan(value) else value
 
 
 def write_chart(runs: Sequence[RunResult], path: Path) -> None:
-    """A grouped bar chart of the quality metrics, one bar colour per run."""
+    """A grouped bar chart of the quality metrics, one bar colour per run, with the
+    95 % intervals as error bars."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -85,9 +92,18 @@ def write_chart(runs: Sequence[RunResult], path: Path) -> None:
     width = 0.8 / len(runs)
     figure, axes = plt.subplots(figsize=(max(8, len(CHARTED) * 0.9), 4.5))
     for offset, run in enumerate(runs):
-        values = [run.metrics.get(m, math.nan) for m in CHARTED]
+        values = [_zero(run.metrics.get(m, math.nan)) for m in CHARTED]
+        bounds = [run.intervals.get(m) for m in CHARTED]
+        below = [
+            v - _zero(b.low) if b and not math.isnan(b.low) else 0
+            for v, b in zip(values, bounds, strict=True)
+        ]
+        above = [
+            _zero(b.high) - v if b and not math.isnan(b.high) else 0
+            for v, b in zip(values, bounds, strict=True)
+        ]
         positions = [i + offset * width for i in range(len(CHARTED))]
-        axes.bar(positions, [0 if math.isnan(v) else v for v in values], width, label=run.name)
+        axes.bar(positions, values, width, yerr=[below, above], capsize=2, label=run.name)
     axes.set_xticks([i + width * (len(runs) - 1) / 2 for i in range(len(CHARTED))])
     axes.set_xticklabels(CHARTED, rotation=40, ha="right")
     axes.set_ylim(0, 1.05)
@@ -98,37 +114,43 @@ def write_chart(runs: Sequence[RunResult], path: Path) -> None:
     plt.close(figure)
 
 
-def write_markdown(runs: Sequence[RunResult], path: Path) -> None:
-    """A Markdown report: metrics table, chart, settings and the missed questions."""
+def metrics_lines(runs: Sequence[RunResult]) -> list[str]:
+    """The Markdown table of every shown metric of ``runs``, with intervals and counts."""
+    lines = [
+        "Each value with its 95 % bootstrap interval (evals/bootstrap.py); questions: how",
+        f"many of {len(runs[0].rows)} each metric is over (first run), and in how many groups",
+        "when questions are resampled together.",
+        "",
+        "| metric | questions | " + " | ".join(r.name for r in runs) + " |",
+        "| --- | ---: |" + " ---: |" * len(runs),
+    ]
+    return lines + [
+        f"| {m} | {questions(runs[0], m)} | " + " | ".join(cell(r, m) for r in runs) + " |"
+        for m in SHOWN
+    ]
+
+
+def write_markdown(runs: Sequence[RunResult], path: Path, targets: bool = False) -> None:
+    """A Markdown report: metrics table, chart, the targets (with ``targets``: a run
+    of held-out questions), settings and the missed questions."""
     chart = path.with_suffix(".png")
     write_chart(runs, chart)
     lines = [f"# Eval report: {runs[0].suite}", "", f"![metrics]({chart.name})", ""]
-    lines += [
-        "| metric | " + " | ".join(r.name for r in runs) + " |",
-        "| --- |" + " --- |" * len(runs),
-    ]
-    lines += [
-        f"| {m} | " + " | ".join(_format(r.metrics.get(m, math.nan)) for r in runs) + " |"
-        for m in SHOWN
-    ]
-    lines += [
-        "",
-        f"Targets ({runs[0].name}):",
-        "",
-        "| target | value | goal | |",
-        "| --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| {name} | {_format(value)} | ≥ {goal} | {status} |"
-        for name, value, goal, status in target_status(runs[0])
-    ]
+    lines += metrics_lines(runs)
+    if targets:
+        lines += ["", f"Targets ({runs[0].name}):", "", "| target | value | goal | |"]
+        lines.append("| --- | --- | --- | --- |")
+        lines += [
+            f"| {name} | {cell(runs[0], name)} | ≥ {goal} | {status} |"
+            for name, _, goal, status in target_status(runs[0])
+        ]
     for run in runs:
         settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())
         lines += ["", f"## {run.name}", "", f"Settings: {settings}", ""]
-        missed = [r for r in run.rows if r.answerable and r.metrics.get("answer_recall") == 0]
+        missed = [r for r in run.rows if r.metrics.get("answer_recall_first") == 0]
         wrong = [r for r in run.rows if not r.answerable and not r.abstained]
         lines.append(
-            f"Answerable questions missed: {len(missed)}; "
+            f"Answerable questions whose first sentence holds no gold answer: {len(missed)}; "
             f"unanswerable questions answered: {len(wrong)}."
         )
         for row in (missed + wrong)[:20]:

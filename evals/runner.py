@@ -4,17 +4,17 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, field_validator
 
 from evals import metrics
+from evals.bootstrap import Interval, Ratio, intervals
 from evals.relevance import citation_relevant, has_gold, passage_relevant
 from evals.suite import SuiteRow
 from evals.validity import citation_valid
 from rag.chain import Chain
-from rag.errors import RagError
 from rag.models import Answer, Citation, Passage
 
 RETRIEVAL_DEPTH = 10
@@ -27,6 +27,8 @@ class RowResult(BaseModel):
     id: str
     question: str
     answerable: bool
+    group: str | None = None
+    """The unit the intervals resample (evals/bootstrap.py); None: the question alone."""
     answer: str
     abstained: bool
     citations: list[Citation]
@@ -41,12 +43,14 @@ class RowResult(BaseModel):
 
 
 class RunResult(BaseModel):
-    """A whole run: its configuration, aggregate metrics and rows."""
+    """A whole run: its configuration, aggregate metrics with their 95 % intervals
+    (evals/bootstrap.py), and every row (what a paired comparison reads)."""
 
     name: str
     suite: str
     settings: dict[str, Any]
     metrics: dict[str, float]
+    intervals: dict[str, Interval] = {}
     rows: list[RowResult]
 
     @field_validator("metrics", mode="before")
@@ -89,6 +93,7 @@ def row_result(
         id=row.id,
         question=row.question,
         answerable=row.answerable,
+        group=row.group,
         answer=answer.answer,
         abstained=answer.abstained,
         citations=answer.citations,
@@ -124,42 +129,81 @@ def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowRe
     return row_result(row, answer, rank, values)
 
 
-def _mean(rows: Sequence[RowResult], name: str) -> float:
-    """Mean over the rows ``name`` applies to (missing or NaN: does not apply)."""
-    values = [r.metrics[name] for r in rows if not math.isnan(r.metrics.get(name, math.nan))]
-    return sum(values) / len(values) if values else float("nan")
+def _per_row(rows: Sequence[RowResult], name: str, only: np.ndarray | None = None) -> Ratio:
+    """The mean of per-row metric ``name`` over the rows it applies to (present, not
+    NaN, and in ``only``) as a ratio of sums."""
+    values = np.array([r.metrics.get(name, math.nan) for r in rows], dtype=float)
+    applies = ~np.isnan(values)
+    if only is not None:
+        applies &= only
+    return Ratio(np.where(applies, values, 0.0), applies.astype(float))
+
+
+def _counts(rows: Sequence[RowResult], name: str, where: np.ndarray) -> np.ndarray:
+    return np.array([r.metrics[name] if w else 0.0 for r, w in zip(rows, where, strict=True)])
+
+
+def ratios(rows: Sequence[RowResult]) -> dict[str, Ratio]:
+    """Every quality metric of the suite as per-row parts whose sums' ratio is its value
+    (evals/README.md defines each): the one definition ``aggregate`` and the intervals
+    and paired comparisons of evals/bootstrap.py share."""
+    answerable = np.array([r.answerable for r in rows], dtype=bool)
+    abstained = np.array([r.abstained for r in rows], dtype=bool)
+    judged = np.array(["relevant_citations" in r.metrics for r in rows], dtype=bool)
+    everyone = np.ones(len(rows), dtype=bool)
+    found = {name: _per_row(rows, name) for name in ("hit@1", "hit@3", "hit@5", "hit@10")}
+    found["mrr@10"] = _per_row(rows, "mrr@10")
+    for name in ("answer_recall", "answer_recall_first", "exact_match", "f1"):
+        found[name] = _per_row(rows, name)
+    found["exact_match_answerable"] = _per_row(rows, "exact_match", answerable)
+    found["f1_answerable"] = _per_row(rows, "f1", answerable)
+    found["citation_precision"] = Ratio(
+        _counts(rows, "relevant_citations", judged), _counts(rows, "citations", judged)
+    )
+    found["citation_validity"] = Ratio(
+        _counts(rows, "valid_citations", everyone), _counts(rows, "citations", everyone)
+    )
+    found["cites_relevant"] = _per_row(rows, "cites_relevant")
+    found["verified"] = _per_row(rows, "verified")
+    # Abstention is the positive class: TP declined unanswerable, FP declined answerable,
+    # FN answered unanswerable (evals.metrics.abstention).
+    true_pos, false_pos = ~answerable & abstained, answerable & abstained
+    false_neg = ~answerable & ~abstained
+    found["abstain_rate"] = Ratio(true_pos.astype(float), (~answerable).astype(float))
+    found["false_abstention_rate"] = Ratio(false_pos.astype(float), answerable.astype(float))
+    found["abstention_f1"] = Ratio(
+        2.0 * true_pos,
+        2.0 * true_pos + false_pos + false_neg,
+        needs=(~answerable).astype(float),
+        applies=np.ones(len(rows), dtype=bool),
+    )
+    return found
 
 
 def aggregate(rows: Sequence[RowResult]) -> dict[str, float]:
-    """Suite-level metrics (means over the rows each applies to; see evals/README.md)."""
-    judged = [r for r in rows if "relevant_citations" in r.metrics]
-    answerable = [r for r in rows if r.answerable]
-    total = sum(r.metrics["citations"] for r in rows)
-    cited_judged = sum(r.metrics["citations"] for r in judged)
-    result = {name: _mean(rows, name) for name in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10")}
-    result |= {
-        "answer_recall": _mean(rows, "answer_recall"),
-        "answer_recall_first": _mean(rows, "answer_recall_first"),
-        "exact_match": _mean(rows, "exact_match"),
-        "f1": _mean(rows, "f1"),
-        "exact_match_answerable": _mean(answerable, "exact_match"),
-        "f1_answerable": _mean(answerable, "f1"),
-        "citation_precision": (
-            sum(r.metrics["relevant_citations"] for r in judged) / cited_judged
-            if cited_judged
-            else float("nan")
-        ),
-        "citation_validity": (
-            sum(r.metrics["valid_citations"] for r in rows) / total if total else float("nan")
-        ),
-        "cites_relevant": _mean(rows, "cites_relevant"),
-        "verified": _mean(rows, "verified"),
-    }
-    result |= metrics.abstention([r.answerable for r in rows], [r.abstained for r in rows])
+    """Suite-level metrics (see evals/README.md): ``ratios``' values and the latency
+    percentiles."""
+    result = {name: ratio.value() for name, ratio in ratios(rows).items()}
     latencies = [r.latency_ms for r in rows]
     result["latency_p50_ms"] = metrics.percentile(latencies, 50)
     result["latency_p95_ms"] = metrics.percentile(latencies, 95)
     return result
+
+
+def result_of(
+    name: str, suite: str, settings: dict[str, Any], rows: Sequence[RowResult]
+) -> RunResult:
+    """A run of ``rows``: their metrics and the 95 % interval of each."""
+    return RunResult(
+        name=name,
+        suite=suite,
+        settings=settings,
+        metrics=aggregate(rows),
+        intervals=intervals(
+            ratios(rows), [r.group or r.id for r in rows], [r.latency_ms for r in rows]
+        ),
+        rows=list(rows),
+    )
 
 
 def run_suite(
@@ -177,17 +221,4 @@ def run_suite(
         results.append(score_row(row, answer, chain.ranked(row.question, RETRIEVAL_DEPTH)))
         if on_row:
             on_row()
-    return RunResult(
-        name=name, suite=suite, settings=settings, metrics=aggregate(results), rows=results
-    )
-
-
-def load_runs(paths: Sequence[Path]) -> list[RunResult]:
-    """The first run of each results file written by ``rag eval --json``."""
-    runs = []
-    for path in paths:
-        try:
-            runs.append(RunResult.model_validate(json.loads(path.read_text())[0]))
-        except (OSError, ValueError, IndexError, KeyError) as error:
-            raise RagError(f"{path} is not a results file of `rag eval --json`: {error}") from None
-    return runs
+    return result_of(name, suite, settings, results)

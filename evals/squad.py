@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from evals.splits import Split, split_halves
+from evals.splits import Split, split_groups
 from evals.suite import EvidenceSpan, SuiteRow
 from rag.errors import RagError
 from rag.text import Span, sentence_spans
@@ -37,7 +37,9 @@ def _paragraph_offsets(article: dict[str, Any]) -> list[int]:
     return offsets
 
 
-def _row(qa: dict[str, Any], context: str, offset: int, source: str, split: Split) -> SuiteRow:
+def _row(
+    qa: dict[str, Any], context: str, offset: int, source: str, split: Split, group: str
+) -> SuiteRow:
     """One question; evidence and answers as spans of the article file too."""
     answers = qa.get("answers", [])
     spans = [Span(a["answer_start"], a["answer_start"] + len(a["text"])) for a in answers]
@@ -57,6 +59,7 @@ def _row(qa: dict[str, Any], context: str, offset: int, source: str, split: Spli
         answer_spans=in_file(spans),
         source=source,
         split=split,
+        group=group,
     )
 
 
@@ -89,7 +92,7 @@ def build_squad(path: Path, cache: Path) -> tuple[Path, list[SuiteRow]]:
         (corpus folder, rows): unanswerable questions included, evidence = the
         sentence(s) holding each gold answer, also as spans of the article file
         (title, blank line, paragraphs joined by blank lines: paragraph offset +
-        ``answer_start``), split by article (evals/splits.py).
+        ``answer_start``), split by article (evals/splits.py), grouped by paragraph.
     """
     if not path.is_file():
         raise RagError(f"SQuAD file {path} not found")
@@ -100,11 +103,14 @@ def build_squad(path: Path, cache: Path) -> tuple[Path, list[SuiteRow]]:
         raise RagError(f"{path} is not SQuAD JSON: {error}") from None
     corpus = cache / f"squad-{hashlib.sha256(raw).hexdigest()[:12]}" / "corpus"
     files = write_articles(articles, corpus)
-    splits = split_halves(article["title"] for article in articles)
+    splits = split_groups(article["title"] for article in articles)
     rows = []
     for path, article in zip(files, articles, strict=True):
         split, offsets = splits[article["title"]], _paragraph_offsets(article)
-        for paragraph, offset in zip(article["paragraphs"], offsets, strict=True):
+        for number, (paragraph, offset) in enumerate(
+            zip(article["paragraphs"], offsets, strict=True)
+        ):
+            group = f"{path.name}#{number}"  # a paragraph's questions share its context
             for qa in paragraph["qas"]:
-                rows.append(_row(qa, paragraph["context"], offset, path.name, split))
+                rows.append(_row(qa, paragraph["context"], offset, path.name, split, group))
     return corpus, rows

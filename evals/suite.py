@@ -36,7 +36,10 @@ class SuiteRow(BaseModel):
     answer_spans: list[EvidenceSpan] = []
     """The gold answers' spans, inside ``evidence_spans``."""
     split: Split | None = None
-    """``tune`` or ``test``; by default from the hash of ``id`` (evals/splits.py)."""
+    """``tune``, ``dev`` or ``final``; by default from the hash of ``id`` (evals/splits.py)."""
+    group: str | None = None
+    """Questions that are not independent (SQuAD: one paragraph's) share a group; the
+    intervals resample groups (evals/bootstrap.py). By default the question alone."""
     pages: list[str] = []
     """Documentation suites: every page that answers the question, relative to the
     corpus folder, the key's page first (found@k is judged by page)."""
@@ -82,7 +85,7 @@ def load_suite(path: Path) -> list[SuiteRow]:
 
 
 def in_split(rows: Sequence[SuiteRow], split: str) -> list[SuiteRow]:
-    """The rows of ``split`` (``tune``, ``test``, or ``all``)."""
+    """The rows of ``split`` (``tune``, ``dev``, ``final``, or ``all``)."""
     return [row for row in rows if split in ("all", row.split)]
 
 

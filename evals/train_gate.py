@@ -1,7 +1,7 @@
 """`rag eval tune-gate`: learn the answerability gate on the tune splits, write rag/gate.json.
 
 Each tune set's evidence is collected once (evals/gate_data.py), the gate chosen
-on the tune rows alone (evals/gate_fit.py) and saved; only then are the test
+on the tune rows alone (evals/gate_fit.py) and saved; only then are the dev
 splits read, for the report (evals/gate_report.py): figures beside today's
 threshold, the ablation and the trade-off curve.
 """
@@ -56,7 +56,7 @@ def tune_gate(
     progress: Progress,
     command: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Train and choose the gate on the tune splits, then measure it on the test splits.
+    """Train and choose the gate on the tune splits, then measure it on the dev splits.
 
     Returns:
         (the JSON of rag/gate.json, the evidence tables of the report).
@@ -66,14 +66,14 @@ def tune_gate(
     tune = table_of(sets, "tune", base, progress)
     chosen, selection = select(tune, floor)
     gate = chosen.dump(provenance(sets, tune, command))
-    test = table_of(load_sets(base, squad, pubmedqa, "test"), "test", base, progress)
-    held = chosen.model.probability(test.columns(chosen.model.names))
+    dev = table_of(load_sets(base, squad, pubmedqa, "dev"), "dev", base, progress)
+    held = chosen.model.probability(dev.columns(chosen.model.names))
     evidence = {
         "selection": selection,
         "tune": gate_report.compare(tune, chosen.cv_probability, chosen.threshold, floor, most),
-        "test": gate_report.compare(test, held, chosen.threshold, floor, most),
-        "ablation": gate_report.ablation(tune, test, chosen, floor),
-        "curve": gate_report.curve(test, held, chosen.threshold, floor, most),
+        "dev": gate_report.compare(dev, held, chosen.threshold, floor, most),
+        "ablation": gate_report.ablation(tune, dev, chosen, floor),
+        "curve": gate_report.curve(dev, held, chosen.threshold, floor, most),
     }
     return gate, evidence
 
@@ -83,5 +83,5 @@ def write(gate: dict[str, Any], evidence: dict[str, Any], out: Path, report: Pat
     out.write_text(json.dumps(gate, indent=1) + "\n", encoding="utf-8")
     if report:
         png = report.with_name(report.stem + "-tradeoff.png")
-        gate_report.plot(evidence["curve"], gate["threshold"], evidence["test"], png)
+        gate_report.plot(evidence["curve"], gate["threshold"], evidence["dev"], png)
         report.write_text(gate_report.markdown(gate, evidence, png.name), encoding="utf-8")

@@ -4,8 +4,8 @@ Order matters: fusion first (retrieval decides which passages the answerer sees)
 then the answer's similarity weight over the tuned retrieval, then the re-ranking
 by best sentence (which uses that weight), then the abstention threshold over the
 re-ranked passages, then the citation check's threshold. Every choice reads tune-split
-rows only; the test-split figures of the citation check are computed after its
-threshold is fixed, for the report.
+rows only; the dev-split figures of the citation check are computed after its
+threshold is fixed, for the report. No command here reads the final split.
 """
 
 import hashlib
@@ -16,11 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from evals import metrics
-from evals.claims import KINDS, CheckedClaim, check_claims, make_claims
+from evals.bootstrap import Ratio, intervals
+from evals.claims import HELD_OUT, KINDS, CheckedClaim, check_claims, make_claims
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
 from evals.relevance import has_gold, passage_relevant
+from evals.splits import membership
 from evals.suite import SuiteRow
 from evals.tune_rerank import RERANK_DEPTHS, RERANK_RULE, choose_rerank
 from evals.tune_retrieval import tune_fusion
@@ -176,7 +180,9 @@ def choose_citation_check(
 ) -> tuple[tuple[float, float], list[dict[str, Any]]]:
     """The citation check's (similarity weight, threshold) with the best balanced
     accuracy: the mean of the share of true claims accepted and the share of false
-    ones (hard negatives and random passages) refused; ties to the lowest values."""
+    ones (hard negatives and random passages) refused; ties to the lowest values.
+    The HELD_OUT kinds take no part: they measure the rule, they do not shape it."""
+    claims = [c for c in claims if c.kind not in HELD_OUT]
     table = []
     for weight in WEIGHTS:
         scored = [(balanced_accuracy(claims, weight, t), t) for t in THRESHOLDS]
@@ -197,16 +203,25 @@ def balanced_accuracy(claims: Sequence[CheckedClaim], weight: float, threshold: 
 
 def claim_figures(
     claims: Sequence[CheckedClaim], weight: float, threshold: float
-) -> dict[str, float]:
-    """Per kind of claim, the share judged correctly."""
-    figures: dict[str, float] = {
+) -> dict[str, Any]:
+    """Per kind of claim, the share judged correctly (true claims accepted, the others
+    refused) with its 95 % interval and count, claims of one question resampled together;
+    the balanced accuracy is over the kinds that chose the check (not HELD_OUT)."""
+    chosen_by = [c for c in claims if c.kind not in HELD_OUT]
+    figures: dict[str, Any] = {
         "claims": len(claims),
-        "balanced_accuracy": balanced_accuracy(claims, weight, threshold),
+        "balanced_accuracy": balanced_accuracy(chosen_by, weight, threshold),
     }
-    for kind in KINDS:
-        of_kind = [c for c in claims if c.kind == kind]
-        right = sum(c.accepted(weight, threshold) == (kind == "true") for c in of_kind)
-        figures[kind] = right / len(of_kind) if of_kind else float("nan")
+    right = np.array([c.accepted(weight, threshold) == (c.kind == "true") for c in claims])
+    kinds = {
+        kind: Ratio(right * of_kind, of_kind.astype(float))
+        for kind in KINDS
+        if (of_kind := np.array([c.kind == kind for c in claims])).any()
+    }
+    found = intervals(kinds, [c.question for c in claims])
+    for kind in KINDS:  # every kind, so that the report's rows line up
+        interval = found.get(kind)
+        figures[kind] = f"{kinds[kind].value():.3f} {interval.describe()}" if interval else "–"
     return figures
 
 
@@ -216,12 +231,14 @@ def sha256(path: Path) -> str:
 
 
 def provenance(sets: Sequence[TuneSet], command: str) -> dict[str, Any]:
-    """What chose a tuned value: the command, the date, the data and its question counts."""
+    """What chose a tuned value: the command, the date, the data, which questions of it
+    (``membership`` of the tune rows: a change of split rules changes it) and how many."""
     return {
         "command": command,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "split": "tune",
         "data": {s.data.name: sha256(s.data) for s in sets},
+        "tune_rows": {s.name: membership([(r.id, r.split or "") for r in s.rows]) for s in sets},
         "questions": {s.name: len(s.rows) for s in sets},
     }
 
@@ -256,7 +273,7 @@ def tune(
     (check_weight, supported_at), check_table = choose_citation_check(tune_claims)
     checking = {"citation_similarity_weight": check_weight, "citation_supported_at": supported_at}
     values = fusion | answering | checking
-    test_claims = claims_of(load_sets(base, squad, pubmedqa, "test"), base, values, progress)
+    dev_claims = claims_of(load_sets(base, squad, pubmedqa, "dev"), base, values, progress)
     evidence = {
         "fusion": fusion_table,
         "answer_similarity_weight": weight_table,
@@ -265,7 +282,7 @@ def tune(
         "citation_check_weight": check_table,
         "citation_check": {
             "tune": claim_figures(tune_claims, check_weight, supported_at),
-            "test": claim_figures(test_claims, check_weight, supported_at),
+            "dev": claim_figures(dev_claims, check_weight, supported_at),
         },
     }
     return values, evidence, sets
@@ -308,7 +325,7 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "",
         f"Written by `{command}` on {datetime.now(UTC):%Y-%m-%d}. Every value below was",
         "chosen on the tune split of each set (evals/splits.py); the citation check's",
-        "test-split figures are computed after its threshold was fixed.",
+        "dev-split figures are computed after its threshold was fixed.",
         "",
         "| setting | value |",
         "| --- | --- |",

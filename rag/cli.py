@@ -232,10 +232,12 @@ def config(as_json: JsonOption = False) -> None:
 @app.command("eval")
 def evaluate(
     suite: Annotated[
-        str | None, typer.Argument(help="a suite .jsonl file, 'squad' or 'pubmedqa'")
+        str | None,
+        typer.Argument(help="a suite .jsonl file, squad, pubmedqa, compare, ci, tune or tune-gate"),
     ] = None,
-    squad_file: Annotated[
-        Path | None, typer.Argument(help="with 'squad' or 'pubmedqa': the JSON")
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="squad/pubmedqa: the JSON; compare: two results FILE[:RUN]"),
     ] = None,
     corpus: Annotated[
         Path | None, typer.Option(help="ingest this folder into its own index")
@@ -246,29 +248,43 @@ def evaluate(
         list[str] | None, typer.Option(help="METRIC=VALUE; exit 1 when below")
     ] = None,
     retriever: Annotated[
-        str | None,
-        typer.Option(help="hybrid, bm25, dense, or a baseline alone: langchain, txtai"),
+        list[str] | None,
+        typer.Option(
+            help="a configuration to run (repeatable): hybrid, hybrid-no-rerank, "
+            "bm25, dense, langchain, txtai, txtai-rerank"
+        ),
     ] = None,
     baselines: Annotated[
-        bool, typer.Option(help="also BM25, dense, the LangChain recipe and txtai's hybrid")
+        bool,
+        typer.Option(
+            help="run every configuration (ours with and without re-ranking, "
+            "BM25, dense, the LangChain recipe, txtai, txtai re-ranked)"
+        ),
     ] = False,
     split: Annotated[
-        Literal["tune", "test", "all"],
-        typer.Option(help="tune or test half (evals/splits.py), or all"),
+        Literal["tune", "dev", "final", "all"],
+        typer.Option(help="tune, dev or final (evals/splits.py), or all"),
     ] = "all",
     limit: Annotated[int | None, typer.Option(help="sample this many questions")] = None,
     seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
     compare: Annotated[
-        tuple[Path, Path] | None, typer.Option(help="show two result files side by side")
+        tuple[str, str] | None, typer.Option(help="the same as `rag eval compare A B`")
     ] = None,
     baseline: Annotated[
-        Path | None, typer.Option(help="fail when worse than this committed baseline")
+        Path | None, typer.Option(help="with 'ci': the limits to hold (evals/ci-baseline.json)")
     ] = None,
     write_baseline: Annotated[
-        Path | None, typer.Option(help="write this run's figures as a baseline file")
+        Path | None, typer.Option(help="with 'ci': derive the limits from this run, write here")
     ] = None,
-    squad: Annotated[Path | None, typer.Option(help="with 'tune': SQuAD 2.0 JSON")] = None,
-    pubmedqa: Annotated[Path | None, typer.Option(help="with 'tune': PubMedQA JSON")] = None,
+    final_log: Annotated[
+        Path, typer.Option(help="with --split final: the append-only record")
+    ] = Path("docs/final-runs.md"),
+    squad: Annotated[
+        Path | None, typer.Option(help="with tune, tune-gate, ci: SQuAD 2.0 JSON")
+    ] = None,
+    pubmedqa: Annotated[
+        Path | None, typer.Option(help="with tune, tune-gate, ci: PubMedQA JSON")
+    ] = None,
     tuned: Annotated[
         Path, typer.Option("--out", help="with 'tune': where the chosen values go")
     ] = Path("rag/tuned.json"),
@@ -276,64 +292,119 @@ def evaluate(
         Path, typer.Option("--gate-out", help="with 'tune-gate': where the gate goes")
     ] = Path("rag/gate.json"),
 ) -> None:
-    """Measure retrieval, answers, citations and abstention on a suite.
+    """Measure retrieval, answers, citations and abstention on a suite, each figure
+    with its 95 % bootstrap interval and question count.
 
+    `rag eval compare A.json B.json` pairs two runs question by question: each
+    metric's difference, its interval and p-value (FILE:RUN picks a run by name).
+    `rag eval ci --squad PATH --pubmedqa PATH --baseline evals/ci-baseline.json`
+    is the CI gate (`--write-baseline` derives its limits: make ci-baseline).
     `rag eval tune --squad PATH --pubmedqa PATH` chooses every tunable on the tune
     splits and writes them to rag/tuned.json (the defaults of Settings).
     `rag eval tune-gate --squad PATH --pubmedqa PATH` trains the answerability gate
     on the tune splits and writes it to rag/gate.json (--report: docs/gate.md + PNG).
+    `--split final` appends the figures to docs/final-runs.md: run it once, at the end.
     """
     # The CLI is the composition root: the one place in rag/ that reaches evals/.
     from evals import report as reports
-    from evals.evaluate import BASELINES, evaluate, failed_gates, load_rows, parse_gates
-    from evals.gates import load_baseline, regressions
-    from evals.gates import write_baseline as save_baseline
-    from evals.runner import dump_runs, load_runs
+    from evals.evaluate import CONFIGURATIONS, evaluate, load_rows
+    from evals.gates import failed_limits, parse_limits
+    from evals.runner import dump_runs
 
-    if retriever and retriever not in BASELINES:
-        _fail(f"--retriever {retriever}: use one of {', '.join(BASELINES)}", 2)
+    for name in retriever or []:
+        if name not in CONFIGURATIONS:
+            _fail(f"--retriever {name}: use one of {', '.join(CONFIGURATIONS)}", 2)
+    given = paths or []
     try:
-        if compare:
-            before, after = load_runs(compare)
-            out.print(reports.compare_table(before, after))
+        if compare or suite == "compare":
+            _compare(list(compare) if compare else given)
             return
         if suite is None:
-            raise RagError("give a suite file, 'squad PATH', 'pubmedqa PATH' or --compare A B")
-        if suite == "tune":
-            _tune(squad, pubmedqa, tuned, report)
+            raise RagError("give a suite file, 'squad PATH', 'pubmedqa PATH' or 'compare A B'")
+        if suite in ("tune", "tune-gate", "ci"):
+            sets = {n: p for n, p in (("squad", squad), ("pubmedqa", pubmedqa)) if p}
+            for path in sets.values():
+                if not path.is_file():
+                    _fail(f"{path} not found", 2)
+            if suite == "tune":
+                _tune(squad, pubmedqa, tuned, report)
+            elif suite == "tune-gate":
+                _tune_gate(squad, pubmedqa, gate_out, report)
+            else:
+                _ci(sets, retriever[0] if retriever else None, baseline, write_baseline)
             return
-        if suite == "tune-gate":
-            _tune_gate(squad, pubmedqa, gate_out, report)
-            return
-        gates = parse_gates(fail_under or [])
-        expected = load_baseline(baseline) if baseline else None
-        own = retriever in ("hybrid", "bm25", "dense")
-        settings = _settings(**({"retriever": retriever} if own else {}))
-        name, rows, corpus = load_rows(suite, squad_file, corpus, limit, seed, settings, split)
+        if split == "final" and limit is not None:
+            raise RagError("the final split is reported whole: drop --limit")
+        floors = parse_limits(fail_under or [])
+        settings = _settings()
+        dataset = Path(given[0]) if given else None
+        name, rows, corpus = load_rows(suite, dataset, corpus, limit, seed, settings, split)
+        configurations = CONFIGURATIONS if baselines else retriever or [settings.retriever]
         with _progress() as progress:
-            runs = evaluate(
-                rows,
-                name,
-                settings,
-                corpus,
-                BASELINES if baselines else [retriever or settings.retriever],
-                _bars(progress),
-            )
+            runs = evaluate(rows, name, settings, corpus, configurations, _bars(progress))
     except RagError as error:
         _fail(str(error))
-    out.print(reports.terminal_table(runs))
-    out.print(reports.targets_table(runs[0]))
+    held_out = split in ("dev", "final")  # targets are judged on held-out questions only
+    _wide().print(reports.terminal_table(runs))
+    if held_out:
+        _wide().print(reports.targets_table(runs[0]))
     if json_out:
         json_out.write_text(dump_runs(runs))
     if report:
-        reports.write_markdown(runs, report)
-    if write_baseline:
-        save_baseline(runs[0], write_baseline)
-    failures = failed_gates(runs[0], gates)
-    failures += regressions(runs[0], expected) if expected else []
+        reports.write_markdown(runs, report, targets=held_out)
+    if split == "final":
+        from evals.final import record
+
+        data = [p for p in (dataset or Path(str(suite)), corpus) if p is not None]
+        record(runs, " ".join(["rag", *sys.argv[1:]]), data, final_log)
+        err.print(f"[yellow]final split:[/] figures appended to {escape(str(final_log))}")
+    failures = failed_limits(runs[0], floors)
     for failure in failures:
         err.print(f"[bold red]below the gate:[/] {escape(failure)}")
     if failures:
+        raise typer.Exit(1)
+
+
+def _wide() -> Console:
+    """Eval tables (a value and its interval per cell, a column per configuration) are
+    wider than 80 columns: a log or a pipe gets them unwrapped, a terminal at its width."""
+    return out if out.is_terminal else Console(width=240)
+
+
+def _compare(specs: list[str]) -> None:
+    from evals.compare import compare_runs, compare_table, load_run
+
+    if len(specs) != 2:
+        raise RagError("usage: rag eval compare A.json B.json (or FILE:RUN for a named run)")
+    before, after = load_run(specs[0]), load_run(specs[1])
+    differences, count = compare_runs(before, after)
+    _wide().print(compare_table(before, after, differences, count))
+
+
+def _ci(
+    sets: dict[str, Path], configuration: str | None, baseline: Path | None, write: Path | None
+) -> None:
+    from evals.ci import check_sample, ci_table, failures, load_baseline, run_ci
+    from evals.ci import write_baseline as derive
+
+    if not sets:
+        raise RagError("usage: rag eval ci --squad PATH --pubmedqa PATH --baseline FILE")
+    if (baseline is None) == (write is None):
+        raise RagError("rag eval ci needs --baseline FILE (check) or --write-baseline FILE")
+    settings = _settings()
+    limits = load_baseline(baseline) if baseline else None
+    if limits is not None:
+        check_sample(limits, sets, settings)
+    with _progress() as progress:
+        runs = run_ci(settings, sets, configuration or settings.retriever, _bars(progress))
+    if write is not None:
+        limits = derive(runs, sets, " ".join(["rag", *sys.argv[1:]]), write)
+        err.print(f"limits written to {escape(str(write))}")
+    _wide().print(ci_table(runs, limits))
+    found = failures(runs, limits) if baseline and limits else []
+    for failure in found:
+        err.print(f"[bold red]CI gate:[/] {escape(failure)}")
+    if found:
         raise typer.Exit(1)
 
 
@@ -347,7 +418,7 @@ def _tune(squad: Path | None, pubmedqa: Path | None, tuned: Path, report: Path |
     table = Table("setting", "value", title=f"chosen on the tune splits, written to {tuned}")
     for name, value in values.items():
         table.add_row(name, str(value))
-    out.print(table)
+    _wide().print(table)
     if report:
         report.write_text(evidence_markdown(values, evidence, command))
 
@@ -367,8 +438,8 @@ def _tune_gate(
         gate, evidence = tune_gate(_settings(), squad, pubmedqa, _bars(progress), command)
     write(gate, evidence, out_path, report)
     table = Table("set", "decider", "abstention F1", "false abstention", "answer recall")
-    table.title = f"test splits; gate written to {out_path} (threshold {gate['threshold']})"
-    for row in evidence["test"]:
+    table.title = f"dev splits; gate written to {out_path} (threshold {gate['threshold']})"
+    for row in evidence["dev"]:
         table.add_row(
             row["set"],
             row["decider"],
@@ -376,7 +447,7 @@ def _tune_gate(
             f"{row['false_abstention']:.3f}",
             f"{row['answer_recall']:.3f}",
         )
-    out.print(table)
+    _wide().print(table)
 
 
 @app.command()

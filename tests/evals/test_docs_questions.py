@@ -22,7 +22,7 @@ PYTHON, PYTHON_TUNE, POSTGRES = (
     SUITES / "postgresql-docs.jsonl",
 )
 # file: (split, at least this many answerable rows, at least this many unanswerable)
-EXPECTED = {PYTHON: ("test", 70, 10), PYTHON_TUNE: ("tune", 30, 0), POSTGRES: ("test", 40, 10)}
+EXPECTED = {PYTHON: ("final", 70, 10), PYTHON_TUNE: ("tune", 30, 0), POSTGRES: ("final", 40, 10)}
 
 
 def _pages(path: Path) -> set[str]:

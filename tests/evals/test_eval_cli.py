@@ -6,9 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from evals.gates import TARGETS
 from rag.cli import app
-from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -80,38 +78,9 @@ def test_squad_run_writes_json_markdown_and_chart(tmp_path: Path) -> None:
     gated = runner.invoke(app, ["eval", "squad", str(source), "--fail-under", "hit@1=1.01"])
     assert gated.exit_code == 1 and "hit@1 = 1.000 is below 1.01" in gated.stderr
 
-    compared = runner.invoke(app, ["eval", "--compare", "out.json", "out.json"])
-    assert compared.exit_code == 0 and "answer_recall" in compared.stdout
-
-
-SEEDS_TEST = [
-    "eval",
-    str(REPO / "evals/suites/seeds.jsonl"),
-    "--corpus",
-    str(REPO / "seeds"),
-    "--split",
-    "test",
-]
-
-
-def test_seeds_test_split_holds_the_committed_baseline(tmp_path: Path) -> None:
-    """The CI gate: the seeds test split against evals/baseline-seeds.json (written by
-    `--write-baseline` from a run of the tuned defaults); a baseline raised above
-    what the code reaches must fail the same run, naming the metric."""
-    committed = REPO / "evals/baseline-seeds.json"
-    result = runner.invoke(app, [*SEEDS_TEST, "--baseline", str(committed), "--json", "run.json"])
-    assert result.exit_code == 0, result.output
-    metrics = json.loads(Path("run.json").read_text())[0]["metrics"]
-    lines = result.stdout.split("targets: hybrid")[1].splitlines()
-    for target, goal in TARGETS.items():
-        line = next(line for line in lines if line.strip("│ ").startswith(target + " "))
-        assert ("PASS" if metrics[target] >= goal else "MISSED") in line, line
-
-    raised = json.loads(committed.read_text())
-    raised["metrics"]["hit@1"] += 0.05
-    (tmp_path / "raised.json").write_text(json.dumps(raised))
-    result = runner.invoke(app, [*SEEDS_TEST, "--baseline", str(tmp_path / "raised.json")])
-    assert result.exit_code == 1 and "hit@1 = " in result.stderr
+    compared = runner.invoke(app, ["eval", "compare", "out.json", "out.json"])
+    assert compared.exit_code == 0, compared.output
+    assert "answer_recall" in compared.stdout and "no significant difference" in compared.stdout
 
 
 def test_a_malformed_suite_names_its_line(tmp_path: Path) -> None:

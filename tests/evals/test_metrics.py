@@ -9,7 +9,6 @@ from evals import metrics
 from evals.relevance import citation_relevant, fold, gold_in, locate
 from evals.runner import passage_rank
 from evals.suite import SuiteRow
-from evals.validity import citation_valid
 from rag.models import Chunk, Citation, Passage
 from rag.text import Span
 
@@ -171,44 +170,3 @@ def test_citation_relevance_is_overlap_of_the_quote_with_the_evidence(doc: Path)
     assert not citation_relevant(ROW, cite(41, 47), passages)
     assert not citation_relevant(ROW, cite(0, 11), passages)
     assert citation_relevant(ROW, cite(12, 40), passages)
-
-
-def _citation(start: int, end: int, quote: str) -> Citation:
-    return Citation(n=1, source="f", section="", start=start, end=end, quote=quote, score=1.0)
-
-
-def test_validity_of_a_text_file_is_against_its_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # BOM + CRLF. Decoded: "\ufeff" 0, "Title" 1-5, "\r\n\r\n" 6-9, "First line." 10-20,
-    # "\r\n" 21-22, "Second line." 23-34. A reader that drops the BOM and turns CRLF
-    # into LF ("Title\n\nFirst line.\nSecond line.") puts it at 19-30 instead.
-    path = tmp_path / "crlf.txt"
-    path.write_bytes("\ufeffTitle\r\n\r\nFirst line.\r\nSecond line.\r\n".encode())
-    monkeypatch.setattr("ingest.loaders.LOADERS", {})  # the check must not load
-    assert citation_valid(_citation(23, 35, "Second line."), str(path))
-    assert not citation_valid(_citation(19, 31, "Second line."), str(path))
-
-
-def test_validity_of_html_is_against_lxml_text(tmp_path: Path) -> None:
-    # lxml's text: "TLlamas hum when content.Next block." -> without white space
-    # "TLlamashumwhencontent.Nextblock."; the loader's text has "\n\n" between blocks.
-    path = tmp_path / "page.html"
-    path.write_text(
-        "<html><head><title>T</title></head><body>"
-        "<p>Llamas <b>hum</b> when\n content.</p><p>Next block.</p></body></html>"
-    )
-    assert citation_valid(_citation(0, 24, "Llamas hum when content."), str(path))
-    assert citation_valid(_citation(16, 36, "content.\n\nNext block."), str(path))
-    assert not citation_valid(_citation(0, 22, "Llamas hum when happy."), str(path))
-
-
-def test_validity_of_pdf_is_against_pdfminer_text(tmp_path: Path) -> None:
-    from reportlab.pdfgen import canvas
-
-    path = tmp_path / "doc.pdf"
-    pdf = canvas.Canvas(str(path))
-    pdf.drawString(72, 720, "Llamas hum when content.")
-    pdf.save()
-    assert citation_valid(_citation(0, 24, "Llamas hum when content."), str(path))
-    assert not citation_valid(_citation(0, 22, "Llamas hum when happy."), str(path))

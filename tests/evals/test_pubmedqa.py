@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from evals.evaluate import CONFIGURATIONS
 from evals.pubmedqa import abstract_text, build_pubmedqa
 from evals.splits import split_of
 from ingest.loaders import load
@@ -80,14 +81,22 @@ def test_not_pubmedqa_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_rag_eval_pubmedqa_with_every_baseline(tmp_path: Path) -> None:
     """Through the CLI: each question's own abstract comes first, for ours and for
-    every baseline (txtai included), under the same relevance rule."""
+    every baseline (txtai included), under the same relevance rule; each configuration
+    reports the settings that shaped it, a baseline its own and never our fusion."""
     result = CliRunner().invoke(
         app, ["eval", "pubmedqa", str(write(tmp_path)), "--baselines", "--json", "out.json"]
     )
     assert result.exit_code == 0, result.output
     runs = {run["name"]: run for run in json.loads(Path("out.json").read_text())}
-    assert list(runs) == ["hybrid", "bm25", "dense", "langchain", "txtai"]
+    assert list(runs) == CONFIGURATIONS
     for name, run in runs.items():
         assert len(run["rows"]) == 3, name
         assert run["metrics"]["hit@1"] == 1.0, name
-    assert runs["txtai"]["settings"]["retriever"] == "txtai hybrid"
+    txtai, reranked = runs["txtai"]["settings"], runs["txtai-rerank"]["settings"]
+    assert txtai["retriever"].startswith("txtai 9.14 Embeddings(") and txtai["k"] == 5
+    assert txtai["chunk_size"] == 1000 and txtai["rerank_depth"] == 0
+    assert not {"fusion", "dense_weight", "bm25_weight", "candidates"} & set(txtai)
+    assert txtai["answerable_at"] == "off"  # the gate needs our retriever's scores
+    assert reranked["rerank_depth"] == runs["hybrid"]["settings"]["rerank_depth"] > 0
+    assert runs["hybrid-no-rerank"]["settings"]["rerank_depth"] == 0
+    assert runs["hybrid"]["settings"]["fusion"] and "fusion" not in runs["dense"]["settings"]

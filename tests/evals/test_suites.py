@@ -57,3 +57,26 @@ def test_squad_spans_point_into_the_article_files(tmp_path: Path) -> None:
             text = load(path, str(path)).text[span.start : span.end]
             assert text in row.evidence + row.answers, row.id
     assert by_id["q2"].evidence_spans == [] and not by_id["q2"].answerable
+
+
+FORMATS = REPO / "evals/suites/formats.jsonl"
+FORMATS_CORPUS = REPO / "evals/corpora/formats"
+
+
+def test_every_formats_evidence_and_answer_is_located_in_its_loaded_file() -> None:
+    rows = load_suite(FORMATS)
+    assert {row.split for row in rows} == {"dev"}  # a smoke suite: nothing to tune on
+    sources = {row.source for row in rows if row.answerable}
+    assert {Path(s).suffix for s in sources} == {".html", ".pdf", ".docx", ".pptx"}
+    for row in rows:
+        if not row.answerable:
+            assert row.answers == [] and row.evidence == []
+            continue
+        path = FORMATS_CORPUS / str(row.source)
+        gold = gold_in(row, str(path))
+        assert gold.evidence, row.id
+        text = load(path, str(path)).text
+        for span in gold.targets:  # a gold answer inside the evidence (or the evidence)
+            assert fold(text[span.start : span.end]).text in {
+                fold(a).text for a in row.answers + row.evidence
+            }, row.id
