@@ -164,3 +164,19 @@ def test_no_sentences_is_not_verified_and_json_has_no_nan() -> None:
     )
     parsed = json.loads(dump_runs([run]), parse_constant=_strict)
     assert parsed[0]["metrics"]["verified"] is None
+
+
+def test_a_quote_holding_a_bracketed_number_is_one_first_sentence(tmp_path: Path) -> None:
+    # Documentation writes heap[0] and a[1]: the first sentence is the whole first quote,
+    # not the text before the first bracketed number.
+    quote = "To access the smallest item without popping it, use heap[0] on the list"
+    (tmp_path / "heapq.txt").write_text(quote)
+    chunk = Chunk(id="h", text=quote, source="heapq.txt", path=str(tmp_path / "heapq.txt"),
+                  title="t", section="s", start=0, end=len(quote))  # fmt: skip
+    held = Passage(chunk=chunk, score=1.0)
+    row = SuiteRow(id="heap", question="How do I see the smallest item?",
+                   answers=["use heap[0] on the list"], answerable=True)  # fmt: skip
+    cited = Citation.quoting(chunk, 0, len(quote), n=1, score=0.9)
+    result = score_row(row, answer([cited], [held]), [held])
+    assert result.metrics["answer_recall_first"] == 1.0
+    assert result.metrics["answer_recall"] == 1.0
