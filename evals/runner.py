@@ -103,10 +103,25 @@ def row_result(
     )
 
 
+def first_sentence(answer: Answer) -> str:
+    """The answer's first sentence: an extractive answer's first quote (which may hold
+    "heap[0]" itself), or a generated answer's text before its first marker."""
+    if answer.sentences is None and answer.citations:
+        return answer.citations[0].quote
+    return _MARKER.split(answer.answer, maxsplit=1)[0]
+
+
+def _spoken(answer: Answer) -> str:
+    """The answer's text without its markers (an extractive answer: its quotes)."""
+    if answer.sentences is None and answer.citations:
+        return " ".join(c.quote for c in answer.citations)
+    return _MARKER.sub("", answer.answer)
+
+
 def score_row(row: SuiteRow, answer: Answer, ranked: Sequence[Passage]) -> RowResult:
     """Every per-question metric of one answered row."""
-    prediction = "" if answer.abstained else _MARKER.sub("", answer.answer)
-    first = "" if answer.abstained else _MARKER.split(answer.answer, maxsplit=1)[0]
+    prediction = "" if answer.abstained else _spoken(answer)
+    first = "" if answer.abstained else first_sentence(answer)
     rank = passage_rank(row, ranked)
     values = {
         "citations": float(len(answer.citations)),
