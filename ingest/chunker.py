@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from ingest.document import Heading, Page, SourceDocument
 from rag.models import Chunk
-from rag.text import Span, paragraph_spans, sentence_spans
+from rag.text import Span, folded, paragraph_spans, sentence_spans
 
 # Titles and headings are copied into every chunk's metadata: a file whose first
 # line is 5 MB long must not put 5 MB on each of its chunks.
@@ -28,6 +28,11 @@ def chunk_id(path: str, text: str, occurrence: int) -> str:
     precede it in that file. The offset is left out on purpose, so text moved by an
     edit above it keeps its id (and its embedding); only its ``start``/``end`` change."""
     return hashlib.sha256(f"{path}\0{occurrence}\0{text}".encode()).hexdigest()[:32]
+
+
+def fingerprint(text: str) -> str:
+    """A hash of ``text`` as copies of it read alike (rag.text.folded)."""
+    return hashlib.sha256(folded(text).encode()).hexdigest()[:24]
 
 
 def heading_paths(headings: list[Heading]) -> list[list[str]]:
@@ -178,6 +183,7 @@ def chunk_document(doc: SourceDocument, size: int, overlap: int) -> list[Chunk]:
                     pages=page_marks(doc.pages, span.start, span.end),
                     slides=page_marks(doc.slides, span.start, span.end),
                     gap=doc.text[covered : span.start],
+                    fingerprint=fingerprint(text),
                     body_start=body_start if body_start > span.start else None,
                     code=code_marks(doc.code, span.start, span.end),
                 )

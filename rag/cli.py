@@ -143,6 +143,8 @@ def _print_answer(answer: "Answer") -> None:
             highlight=False,
         )
         out.print(f"    “{escape(c.quote)}”", highlight=False)
+        if c.also:
+            out.print(f"    [dim]also in {escape(', '.join(c.also))}[/]", highlight=False)
 
 
 @app.command()

@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from rag.models import Chunk, Citation, Passage
 from rag.sentence_store import SentenceStore
 from rag.settings import Settings
-from rag.text import sentence_spans, tokenize
+from rag.text import folded, sentence_spans, tokenize
 
 ABSTENTION = "I could not find this in the documents."
 # Further sentences join the answer only when nearly as good as the best one.
@@ -39,6 +39,19 @@ _HOW_TO = re.compile(r"\bhow\s+(?:to|do|does|can|could|should|would|shall)\b", r
 def asks_how(question: str) -> bool:
     """Whether ``question`` asks how to do something (its answer may be code)."""
     return _HOW_TO.search(question) is not None
+
+
+def quotable(chunk: Chunk) -> list[tuple[int, int]]:
+    """The sentences of ``chunk`` an answer may quote (offsets in its text): long
+    enough, not the headings that open the chunk (ingest marks where they end), not
+    inside a code block. Their vectors are what the answerer and re-ranker score."""
+    body = (chunk.body_start or chunk.start) - chunk.start
+    return [
+        (s.start, s.end)
+        for s in sentence_spans(chunk.text, body)
+        if len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
+        and not _in_code(chunk, s.start, s.end)
+    ]
 
 
 def _in_code(chunk: Chunk, start: int, end: int) -> bool:
@@ -97,18 +110,6 @@ class ExtractiveAnswerer:
         self._cache: OrderedDict[str, _Sentences] = OrderedDict()
         self._cache_lock = threading.Lock()  # the UI and API answer from several threads
 
-    @staticmethod
-    def _candidates(chunk: Chunk) -> list[tuple[int, int]]:
-        """The sentences that may be quoted: long enough, and not the headings that open
-        the chunk (ingest marks where they end)."""
-        body = (chunk.body_start or chunk.start) - chunk.start
-        return [
-            (s.start, s.end)
-            for s in sentence_spans(chunk.text, body)
-            if len(chunk.text[s.start : s.end].split()) >= _MIN_WORDS
-            and not _in_code(chunk, s.start, s.end)
-        ]
-
     def _sentences(self, chunks: Sequence[Chunk]) -> dict[str, _Sentences]:
         """The candidate sentences of each chunk: from memory, from the store, or
         embedded now (all missing chunks in one call, then stored)."""
@@ -119,7 +120,7 @@ class ExtractiveAnswerer:
                     self._cache.move_to_end(chunk.id)
                     found[chunk.id] = self._cache[chunk.id]
         missing = {c.id: c for c in chunks if c.id not in found}
-        spans = {i: self._candidates(c) for i, c in missing.items()}
+        spans = {i: quotable(c) for i, c in missing.items()}
         stored = self._store.get(i for i in missing if spans[i]) if self._store else {}
         stored = {i: v for i, v in stored.items() if len(v) == len(spans[i])}
         to_embed = [i for i in missing if spans[i] and i not in stored]
@@ -182,12 +183,13 @@ class ExtractiveAnswerer:
             ):
                 # One sentence text is one candidate, wherever it recurs: in the
                 # overlap of two chunks, or in near-duplicate documents.
-                quote = chunk.text[start:end]
-                key = " ".join(quote.split())
+                key = folded(chunk.text[start:end])
                 if echo or key in seen:
                     continue
                 seen.add(key)
-                citation = Citation.quoting(chunk, chunk.start + start, chunk.start + end)
+                citation = Citation.quoting(
+                    chunk, chunk.start + start, chunk.start + end, also=passage.also
+                )
                 signals.append(Signal(citation, float(cosine), overlap))
         return signals
 
@@ -270,4 +272,4 @@ def with_code(citation: Citation, passages: Sequence[Passage]) -> Citation:
     start, end = min(following)
     if chunk.text[citation.end - chunk.start : start - chunk.start].strip():
         return citation
-    return Citation.quoting(chunk, citation.start, end, score=citation.score)
+    return Citation.quoting(chunk, citation.start, end, score=citation.score, also=citation.also)

@@ -388,6 +388,20 @@ class ChunkIndex:
             self._bump_version()
 
     @_followed
+    def copies(self, fingerprints: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """The (chunk id, source) of every chunk holding each of ``fingerprints``' texts:
+        one filtered read of at most a few rows a text, never the whole collection."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        wanted = list(dict.fromkeys(fingerprints))
+        for at in range(0, len(wanted), PAGE):
+            where: Any = {"fingerprint": {"$in": wanted[at : at + PAGE]}}
+            page = self._collection.get(where=where, include=["metadatas"])
+            for chunk_id, metadata in zip(page["ids"], page["metadatas"] or [], strict=True):
+                key = str(metadata["fingerprint"])
+                found.setdefault(key, []).append((chunk_id, str(metadata["source"])))
+        return found
+
+    @_followed
     def search(
         self, vector: Sequence[float], k: int, paths: Sequence[str] | None = None
     ) -> list[tuple[Chunk, float]]:

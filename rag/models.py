@@ -16,6 +16,10 @@ def _absent(value: object) -> bool:
     return value is None
 
 
+def _empty(value: list[object]) -> bool:
+    return not value
+
+
 def source_id(path: str) -> str:
     """The opaque id of the ingested file at ``path`` (its manifest record's id):
     links name a file by it, never by its path."""
@@ -84,6 +88,12 @@ class Chunk(BaseModel):
         description="the spans of code blocks inside the chunk (document offsets): quoted "
         "whole, after the sentence that introduces them, never cut into sentences",
     )
+    fingerprint: str | None = Field(
+        None,
+        exclude_if=_absent,
+        description="a hash of the text as copies of it read alike (rag.text.folded): "
+        "chunks that share it are one text in retrieval, their other places 'also in'",
+    )
     body_start: int | None = Field(
         None,
         exclude_if=_absent,  # Chroma metadata holds no None
@@ -123,12 +133,14 @@ class Chunk(BaseModel):
 
 
 class Passage(BaseModel):
-    """A retrieved chunk with its fused score and the scores of each retriever."""
+    """A retrieved chunk with its fused score and the scores of each retriever;
+    ``also``: the other files that hold the same text (rag.text.folded), counted once."""
 
     chunk: Chunk
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
+    also: list[str] = Field(default_factory=list, exclude_if=_empty)
 
 
 class Citation(BaseModel):
@@ -147,9 +159,22 @@ class Citation(BaseModel):
     score: float
     location: Location | None = None
     source_id: str | None = None
+    also: list[str] = Field(
+        default_factory=list,
+        exclude_if=_empty,
+        description="other files that hold the same text (copies: exports, mirrors)",
+    )
 
     @classmethod
-    def quoting(cls, chunk: Chunk, start: int, end: int, n: int = 0, score: float = 0.0) -> Self:
+    def quoting(
+        cls,
+        chunk: Chunk,
+        start: int,
+        end: int,
+        n: int = 0,
+        score: float = 0.0,
+        also: list[str] | None = None,
+    ) -> Self:
         """Citation ``n`` of ``source_text[start:end]``, a span inside ``chunk``."""
         return cls(
             n=n,
@@ -161,6 +186,7 @@ class Citation(BaseModel):
             score=score,
             location=chunk.location(start),
             source_id=chunk.source_id,
+            also=also or [],
         )
 
     def passage_in(self, passages: Iterable[Passage]) -> Passage | None:

@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from rag.index import ChunkIndex
 from rag.lexical import LiveBm25, cache_path
-from rag.models import Passage
+from rag.models import Chunk, Passage
 from rag.scope import LiveFiles, SourceScope
 from rag.settings import Settings
 
@@ -110,23 +110,46 @@ class HybridRetriever(BaseRetriever):
         if mode == "hybrid":
             sides = [(dense_ids, self.settings.dense_weight), (lexical, self.settings.bm25_weight)]
             if self.settings.fusion == "convex":
-                ranked = fuse_scores(sides)[:k]
+                ranked = fuse_scores(sides)
             else:
-                ranked = fuse(sides, self.settings.rrf_k)[:k]
+                ranked = fuse(sides, self.settings.rrf_k)
         else:
-            ranked = (dense_ids or lexical)[:k]
+            ranked = dense_ids or lexical
         known = {chunk.id: chunk for chunk, _ in dense}
-        # Only BM25 hits missing from the dense side are read from Chroma, k at most.
-        known |= {c.id: c for c in self.index.get([i for i, _ in ranked if i not in known])}
         return [
             Passage(
-                chunk=known[chunk_id],
+                chunk=chunk,
                 score=score,
-                dense_score=dense_scores.get(chunk_id),
-                bm25_score=bm25_scores.get(chunk_id),
+                dense_score=dense_scores.get(chunk.id),
+                bm25_score=bm25_scores.get(chunk.id),
+                also=also,
             )
-            for chunk_id, score in ranked
-            if chunk_id in known  # a chunk removed since BM25 last synced is left out
+            for chunk, score, also in self._distinct(ranked, known, k)
+        ]
+
+    def _distinct(
+        self, ranked: list[tuple[str, float]], known: dict[str, Chunk], k: int
+    ) -> list[tuple[Chunk, float, list[str]]]:
+        """The first ``k`` of ``ranked`` whose texts differ (copies count once: the
+        best-ranked stands for them), each with the other files holding its text.
+
+        Only ranked chunks not in ``known`` (BM25 hits missing from the dense side) are
+        read from Chroma, a window of ``k`` at a time; a chunk removed since BM25 last
+        synced is left out."""
+        kept: dict[str, tuple[Chunk, float]] = {}
+        for at in range(0, len(ranked), k):
+            window = ranked[at : at + k]
+            known |= {c.id: c for c in self.index.get([i for i, _ in window if i not in known])}
+            for chunk_id, score in window:
+                chunk = known.get(chunk_id)
+                if chunk is not None and len(kept) < k:
+                    kept.setdefault(chunk.fingerprint or chunk.id, (chunk, score))
+            if len(kept) >= k:
+                break
+        copies = self.index.copies([c.fingerprint for c, _ in kept.values() if c.fingerprint])
+        return [
+            (chunk, score, sorted({s for _, s in copies.get(key, []) if s != chunk.source}))
+            for key, (chunk, score) in kept.items()
         ]
 
     def _get_relevant_documents(

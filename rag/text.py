@@ -7,6 +7,7 @@ closing quotes after the full stop, abbreviations, initials and list numbers.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,22 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sr jr vs etc inc ltd co corp no fig e.g i.e approx dept est".split()
 )
+
+
+# What an export, a mirror or a copy-and-paste changes without changing the text.
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+    }
+)
+
+
+def folded(text: str) -> str:
+    """``text`` as copies of it read alike: Unicode compatibility forms (NFKC), curly
+    quotes and dashes made plain, case folded, white space runs made one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_FOLD).casefold().split())
 
 
 @dataclass(frozen=True)

@@ -92,12 +92,15 @@ def source_card(
         body = f"{escape(before)}<mark>{escape(citation.quote)}</mark>{escape(after)}"
     where = citation.location.describe() if citation.location else ""
     location = f' · <span class="location">{escape(where)}</span>' if where else ""
+    also = (
+        f'<p class="also">Also in {escape(", ".join(citation.also))}</p>' if citation.also else ""
+    )
     return (
         f'<section class="source-card" id="source-{citation.n}" aria-label="source {citation.n}">'
         f'<header><span class="badge">[{citation.n}]</span> <b>{escape(citation.source)}</b>'
         f" › {escape(citation.section)}{location}"
         f" <small>chars {citation.start}–{citation.end} · score {citation.score:.2f}</small>"
-        f'</header><p class="passage">{body}</p>{_links(citation, links)}</section>'
+        f'</header><p class="passage">{body}</p>{also}{_links(citation, links)}</section>'
     )
 
 

@@ -109,3 +109,11 @@ def test_a_quoted_code_block_keeps_its_lines_and_indentation() -> None:
     assert "<br><br>if ok:<br>&#160;&#160;&#160;&#160;main()" in shown
     lines = [unescape(re.sub(r"<[^>]+>", "", part)) for part in shown.split("<br>")]
     assert lines[:4] == ["Run it:", "", "if ok:", "\xa0" * 4 + "main() [1]"]
+
+
+def test_a_source_card_lists_the_other_files_holding_the_text() -> None:
+    answer = make_answer()
+    cited = answer.citations[0].model_copy(update={"also": ["export/<b>copy</b>.md"]})
+    shown = sources_html(answer.model_copy(update={"citations": [cited]}))
+    assert '<p class="also">Also in export/&lt;b&gt;copy&lt;/b&gt;.md</p>' in shown
+    assert 'class="also"' not in sources_html(make_answer())

@@ -132,6 +132,7 @@
       details.appendChild(element("summary", "", "[" + c.n + "] " + c.source + " › " + c.section +
         (where ? " · " + where : "")));
       details.appendChild(element("blockquote", "", c.quote));
+      if (c.also && c.also.length) { details.appendChild(element("p", "also", "Also in " + c.also.join(", "))); }
       if (c.source_id) {
         var link = element("a", "open-source", "Open in the document");
         link.href = "#";
