@@ -12,11 +12,7 @@ trafilatura writes Markdown (backticks, fences) without heading offsets.
 The walk follows the browser's rules for ordinary text: white space inside a
 block collapses to one space, adjacent inline elements join without one (a
 highlighted ``<span>-</span><span>m</span>`` reads ``-m``), ``<br>`` breaks the
-line and ``<pre>`` keeps its text as written. An entry of reference documentation
-(a ``<dt>`` that is a link target: Sphinx's signature of a function, class or
-option, DocBook's setting or term) heads a section of its own, one level below
-the page's headings, so each entry is cited under its name and its name is never
-quoted as an answer on its own. Navigation is left out: the walk
+line and ``<pre>`` keeps its text as written. Navigation is left out: the walk
 starts at the page's ``role="main"`` element, else its ``<article>``s, else its
 ``<main>``, else ``<body>``, and skips sidebars, navigation, forms, hidden
 elements and heading permalinks (Sphinx's ``¶``) wherever they are.
@@ -34,7 +30,6 @@ _BLOCKS = frozenset(
     "section summary table tbody td tfoot th thead tr ul xmp h1 h2 h3 h4 h5 h6".split()
 )
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_ENTRY_LEVEL = 7  # below any <h1>-<h6>; an entry inside another's description one more
 _PREFORMATTED = frozenset({"pre", "listing", "xmp"})
 # Never shown as text, or not part of the document: page chrome and controls.
 _SKIPPED_TAGS = frozenset(
@@ -116,7 +111,6 @@ class _Walk:
         self.blocks = Blocks()
         self._inline: list[str] = []
         self._heading: etree._Element | None = None
-        self._level = 0  # the heading's
         self._preformatted = 0  # depth inside <pre>
 
     def run(self, root: etree._Element) -> None:
@@ -153,9 +147,8 @@ class _Walk:
                 self._inline.append(" ")  # a block inside a heading stays in the heading
             else:
                 self._flush()
-                level = _heading_level(element)
-                if level is not None:
-                    self._heading, self._level = element, level
+                if tag in _HEADINGS:
+                    self._heading = element
         if tag in _PREFORMATTED:
             self._preformatted += 1
 
@@ -168,7 +161,7 @@ class _Walk:
                 self._inline = []
         elif tag in _BLOCKS and not self._preformatted:
             if element is self._heading:
-                self._flush(self._level)
+                self._flush(_HEADINGS[tag])
                 self._heading = None
             elif self._heading is None:
                 self._flush()
@@ -214,18 +207,6 @@ class _Walk:
         lines = [e for e in element.iter("div") if "line" in (e.get("class") or "").split()]
         self.blocks.add("\n".join(_inline_text(line) for line in lines))
         return True
-
-
-def _heading_level(element: etree._Element) -> int | None:
-    """The heading level of ``element``: ``<h1>``-``<h6>``, or an entry of reference
-    documentation (a ``<dt>`` with an ``id``, or Sphinx's ``dt.sig``) one level below
-    the entries whose descriptions hold it; None for anything else."""
-    if element.tag in _HEADINGS:
-        return _HEADINGS[element.tag]
-    classes = (element.get("class") or "").split()
-    if element.tag != "dt" or not (element.get("id") or "sig" in classes):
-        return None
-    return _ENTRY_LEVEL + sum(1 for _ in element.iterancestors("dd"))
 
 
 def _inline_text(element: etree._Element) -> str:
