@@ -134,26 +134,3 @@ def test_a_docutils_line_block_is_one_block_of_lines(tmp_path: Path) -> None:
         '<div class="line-block"><div class="line">bin()</div></div></div><p>Next.</p>',
     )
     assert doc.text == "A\nabs()\n\nB\nbin()\n\nNext."
-
-
-API_PAGE = """<html><body><div role="main"><h1>base64 — Data Encodings</h1>
-<dl class="py function"><dt class="sig sig-object py" id="base64.b64encode">
-<span class="sig-prename">base64.</span><span class="sig-name">b64encode</span>(s)</dt>
-<dd><p>Encode the bytes-like object s using Base64.</p>
-<dl class="py method"><dt class="sig sig-object py" id="x.y">x.y()</dt>
-<dd><p>A nested entry.</p></dd></dl></dd></dl>
-<dl class="variablelist"><dt id="GUC-PORT"><code>port</code> (integer)</dt>
-<dd><p>The TCP port the server listens on; 5432 by default.</p></dd></dl>
-<dl class="simple"><dt>plain term</dt><dd><p>Its description.</p></dd></dl>
-</div></body></html>"""
-
-
-def test_reference_entries_head_sections_below_the_page_headings(tmp_path: Path) -> None:
-    doc = _load(tmp_path, API_PAGE)
-    assert [(h.level, h.text) for h in doc.headings] == [
-        (1, "base64 — Data Encodings"),
-        (7, "base64.b64encode(s)"),
-        (8, "x.y()"),  # inside the entry above: one level further down
-        (7, "port (integer)"),
-    ]  # a plain term is no entry: it stays text
-    assert "plain term" in doc.text
