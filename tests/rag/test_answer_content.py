@@ -60,17 +60,33 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     return chain
 
 
-def test_the_venv_question_is_answered_with_the_sentence_that_says_how(chain: Chain) -> None:
+def test_the_venv_question_quotes_the_step_with_its_command(chain: Chain) -> None:
     answer = chain.answer("How do I create a virtual environment?")
-    first = answer.citations[0]
-    assert first.quote.startswith("To create a virtual environment, decide upon a directory")
-    assert first.quote.endswith("with the directory path:\n\npython3 -m venv tutorial-env")
-    assert first.location is not None and first.location.headings == [
+    step = next(c for c in answer.citations if c.quote.startswith("To create a virtual env"))
+    assert step.quote.endswith("with the directory path:\n\npython3 -m venv tutorial-env")
+    assert step.location is not None and step.location.headings == [
         "Creating Virtual Environments"
     ]  # the heading stays visible as where the quote is
     assert all(
         "¶" not in c.quote and c.quote != "Creating Virtual Environments" for c in answer.citations
     )
+
+
+def test_a_step_with_code_comes_first_only_when_it_scores_nearly_the_best(chain: Chain) -> None:
+    question = "How do I create a virtual environment?"
+    passages = chain.ranked(question, 5)
+    ranked = chain.answerer.ranked(question, passages)
+    step = next(c for c in ranked if c.quote.startswith("To create a virtual environment"))
+    best = ranked[0] if ranked[0] is not step else ranked[1]
+    for gap, first in ((0.005, "To create"), (0.05, best.quote[:20])):
+        scores = [
+            best.model_copy(update={"score": 0.8}),
+            step.model_copy(update={"score": 0.8 - gap}),
+        ]
+        _, citations = chain.answerer.choose(scores, passages, question)
+        assert citations[0].quote.startswith(first), gap
+    _, citations = chain.answerer.choose([step], passages, "What do you decide upon?")
+    assert "python3 -m venv" not in citations[0].quote  # not a how-to question: no code
 
 
 def test_a_heading_is_never_the_whole_answer(chain: Chain) -> None:
