@@ -14,7 +14,8 @@ import hashlib
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -25,8 +26,10 @@ from pydantic import BaseModel
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
 from ingest.loaders import LOADERS, file_type, load
+from rag.extractive import embed_sentences
 from rag.index import ChunkIndex, FileRecord
 from rag.models import Chunk
+from rag.sentence_store import SentenceStore, sentence_store
 from rag.settings import Settings
 
 ProgressCallback = Callable[[int, int], None]
@@ -65,6 +68,19 @@ class IngestReport(BaseModel):
     sphinx_copies: int = 0
     """Sphinx's ``_sources`` copies left out because their rendered pages are ingested."""
     seconds: float = 0.0
+    stages: dict[str, float] = {}
+    """Seconds spent in each stage: parse and chunk, embed chunks, embed sentences,
+    Chroma (reads and writes of chunks), manifest (file records)."""
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Add the time the ``with`` block takes to stage ``name``."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - began
+            self.stages[name] = round(self.stages.get(name, 0.0) + spent, 3)
 
     @property
     def ok(self) -> bool:
@@ -198,23 +214,45 @@ class _FileUpdate:
     stale: set[str]
 
 
-def _plan(path: Path, record: FileRecord, settings: Settings, index: ChunkIndex) -> _FileUpdate:
-    chunks = _load_chunks(path, record.source, settings)
-    indexed = index.chunk_spans(str(path))
+def _plan(
+    path: Path, record: FileRecord, settings: Settings, index: ChunkIndex, report: IngestReport
+) -> _FileUpdate:
+    with report.stage("parse and chunk"):
+        chunks = _load_chunks(path, record.source, settings)
+    with report.stage("Chroma"):
+        indexed = index.chunk_spans(str(path))
     new = [c for c in chunks if c.id not in indexed]
     moved = [c for c in chunks if c.id in indexed and indexed[c.id] != c.metadata()]
     stale = set(indexed) - {c.id for c in chunks}
     return _FileUpdate(record.model_copy(update={"chunks": len(chunks)}), new, moved, stale)
 
 
-def _apply(updates: list[_FileUpdate], index: ChunkIndex, embeddings: Embeddings) -> None:
-    """Embed and write the new chunks, then moves and removals, then the file records."""
+def _apply(
+    updates: list[_FileUpdate],
+    index: ChunkIndex,
+    embeddings: Embeddings,
+    store: SentenceStore | None,
+    report: IngestReport,
+) -> None:
+    """Embed and write the new chunks (and their sentences, into ``store``), then moves
+    and removals, then the file records."""
     new = [c for u in updates for c in u.new]
+    stale = {i for u in updates for i in u.stale}
     if new:
-        index.add(new, embeddings.embed_documents([c.text for c in new]))
-    index.move([c for u in updates for c in u.moved])
-    index.delete({i for u in updates for i in u.stale})
-    index.record_files([u.record for u in updates])
+        with report.stage("embed chunks"):
+            vectors = embeddings.embed_documents([c.text for c in new])
+        with report.stage("Chroma"):
+            index.add(new, vectors)
+        if store is not None:
+            with report.stage("embed sentences"):
+                store.put(embed_sentences(new, embeddings))
+    with report.stage("Chroma"):
+        index.move([c for u in updates for c in u.moved])
+        index.delete(stale)
+    if store is not None:
+        store.delete(stale)
+    with report.stage("manifest"):
+        index.record_files([u.record for u in updates])
 
 
 def _gone(
@@ -256,7 +294,11 @@ def ingest(
     files, folders, missing, copies = discover(paths)
     report.skipped += [SkippedFile(source=display_name(p), reason="not found") for p in missing]
     report.sphinx_copies = len(copies)
-    known = index.files()
+    # The answerer's sentence vectors, embedded now so that a first question costs what
+    # a second one does (rag.extractive); settings.sentence_vectors = "query" defers them.
+    store = sentence_store(settings) if settings.sentence_vectors == "ingest" else None
+    with report.stage("manifest"):
+        known = index.files()
     index.begin_ingest()
     pending: list[_FileUpdate] = []
     for done, path in enumerate(files, start=1):
@@ -274,7 +316,7 @@ def ingest(
                 report.files += 1
                 report.unchanged += previous.chunks
                 continue
-            update = _plan(path, record, settings, index)
+            update = _plan(path, record, settings, index, report)
         except (LoadError, OSError) as error:
             report.skipped.append(SkippedFile(source=source, reason=str(error)))
             continue
@@ -288,9 +330,9 @@ def ingest(
         report.unchanged += update.record.chunks - len(update.new) - len(update.moved)
         pending.append(update)
         if sum(len(u.new) for u in pending) >= _FLUSH_CHUNKS:
-            _apply(pending, index, embeddings)
+            _apply(pending, index, embeddings, store, report)
             pending = []
-    _apply(pending, index, embeddings)
+    _apply(pending, index, embeddings, store, report)
     for gone in _gone(known, folders, missing, {str(p) for p in files}):
         report.removed += index.forget_file(gone)
     for copy in copies:  # indexed by an ingest that did not yet leave them out

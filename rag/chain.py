@@ -115,12 +115,10 @@ class Chain:
         """The extractive answerer, its sentence vectors kept in ``data_dir/cache``."""
         if self._models is not None:
             return self._models.answerer
-        from rag.embeddings import embedder_id
         from rag.extractive import ExtractiveAnswerer
-        from rag.sentence_store import SentenceStore
+        from rag.sentence_store import sentence_store
 
-        store = SentenceStore(self.settings.data_dir / "cache", embedder_id(self.settings))
-        return ExtractiveAnswerer(self._queries, self.settings, store)
+        return ExtractiveAnswerer(self._queries, self.settings, sentence_store(self.settings))
 
     def ranked(self, question: str, k: int) -> list[Passage]:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""

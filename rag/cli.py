@@ -116,7 +116,8 @@ def ingest(
             )
             # Bring the saved BM25 state up to date now, so `rag serve` only loads it.
             progress.update(task, description="indexing terms", completed=0, total=None)
-            LiveBm25(index, cache_path(settings)).current()
+            with report.stage("BM25"):
+                LiveBm25(index, cache_path(settings)).current()
     except RagError as error:
         _fail(str(error))
     for skipped in report.skipped:

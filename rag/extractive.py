@@ -60,6 +60,20 @@ def quotable(chunk: Chunk) -> list[tuple[int, int]]:
     ]
 
 
+def embed_sentences(chunks: Sequence[Chunk], embeddings: Embeddings) -> dict[str, np.ndarray]:
+    """The vectors of each chunk's ``quotable`` sentences (chunks with none are left out),
+    each distinct sentence embedded once: neighbouring chunks overlap. Rounded to the
+    store's float16 so that an answer does not change when they next come from it."""
+    spans = {chunk.id: quotable(chunk) for chunk in chunks}
+    texts = {chunk.id: [chunk.text[a:b] for a, b in spans[chunk.id]] for chunk in chunks}
+    distinct = list(dict.fromkeys(text for found in texts.values() for text in found))
+    if not distinct:
+        return {}
+    vectors = np.array(embeddings.embed_documents(distinct), dtype=np.float16).astype(np.float32)
+    row = {text: n for n, text in enumerate(distinct)}
+    return {i: vectors[[row[t] for t in found]] for i, found in texts.items() if found}
+
+
 def _in_code(chunk: Chunk, start: int, end: int) -> bool:
     """Whether chunk-relative ``start``-``end`` overlaps one of the chunk's code blocks."""
     at, to = chunk.start + start, chunk.start + end
@@ -129,15 +143,9 @@ class ExtractiveAnswerer:
         spans = {i: quotable(c) for i, c in missing.items()}
         stored = self._store.get(i for i in missing if spans[i]) if self._store else {}
         stored = {i: v for i, v in stored.items() if len(v) == len(spans[i])}
-        to_embed = [i for i in missing if spans[i] and i not in stored]
-        quotes = [missing[i].text[a:b] for i in to_embed for a, b in spans[i]]
-        if quotes:
-            # Stored as float16: use the stored precision now too, so an answer
-            # does not change when its vectors next come from the store.
-            vectors = np.array(self._embeddings.embed_documents(quotes), dtype=np.float16)
-            vectors = vectors.astype(np.float32)
-            bounds = np.cumsum([0] + [len(spans[i]) for i in to_embed])
-            embedded = {i: vectors[bounds[n] : bounds[n + 1]] for n, i in enumerate(to_embed)}
+        to_embed = [missing[i] for i in missing if spans[i] and i not in stored]
+        if to_embed:
+            embedded = embed_sentences(to_embed, self._embeddings)
             if self._store:
                 self._store.put(embedded)
             stored |= embedded

@@ -12,8 +12,12 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 
 class SentenceStore:
@@ -47,6 +51,12 @@ class SentenceStore:
             for chunk, dims, blob in rows
         }
 
+    def delete(self, chunk_ids: Iterable[str]) -> None:
+        """Forget the vectors of chunks no longer indexed."""
+        rows = [(chunk,) for chunk in chunk_ids]
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM sentences WHERE chunk = ?", rows)
+
     def put(self, vectors: dict[str, np.ndarray]) -> None:
         """Store the sentence vectors of some chunks (each a 2-D array)."""
         rows = [
@@ -55,3 +65,10 @@ class SentenceStore:
         ]
         with self._lock, self._db:
             self._db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?)", rows)
+
+
+def sentence_store(settings: "Settings") -> SentenceStore:
+    """The store of the embedder ``settings`` choose, under ``data_dir/cache``."""
+    from rag.embeddings import embedder_id
+
+    return SentenceStore(settings.data_dir / "cache", embedder_id(settings))

@@ -158,6 +158,13 @@ class Settings(BaseSettings):
         "against the passage's best sentence score",
     )
 
+    # Measured on python3-doc (docs/benchmarks.md, issue 20): embedding the sentences at
+    # ingest makes a first question as fast as a second; "query" embeds them on first use.
+    sentence_vectors: Literal["ingest", "query"] = Field(
+        "ingest",
+        description="when the sentences the answerer scores are embedded: at ingest (a "
+        "first question as fast as a second; a slower ingest) or when first asked",
+    )
     max_sentences: int = Field(3, ge=1, le=10, description="sentences in an extractive answer")
     # Chosen by `rag eval tune` on the tune splits (rag/tuned.json, docs/benchmarks.md).
     abstain_below: float = Field(
