@@ -1,4 +1,17 @@
-"""Questions over real documentation (Debian's python3-doc, postgresql-doc-15).
+"""Real documentation (Debian's python3-doc, postgresql-doc-15, ...): ingest, latency,
+and questions whose answers were never looked at.
+
+``ingest`` runs ``rag ingest --json`` over documentation folders into one data folder,
+each in a child process: wall seconds, chunks/s, peak RSS, the index's size, where the
+time went (the report's stages) and, in this process on a sample of the same chunks,
+the embedder's own throughput: the limit for that model on this machine.
+
+``latency`` serves that data folder (``rag serve``, one inference thread per request)
+and asks every question of the suites over HTTP: time to ready, then each question
+twice, cold (the first question over those passages) and warm (asked again), the
+server's own ``timings_ms`` and the client's; then 8 clients at once asking other
+questions cold. ``--sentence-vectors query`` empties the sentence store first and
+serves as a first question was served before issue 20 (sentences embedded on first use).
 
 ``answers`` asks every question of a documentation suite (evals/suites/*-docs.jsonl)
 in process, through ``Chain.answer`` over the index that ``RAG_DATA_DIR`` names, and
@@ -21,6 +34,8 @@ question counts (evals/bootstrap.py):
 
 and, given two files, the paired difference of each (after minus before).
 
+    python bench/realdocs.py ingest --data idx /usr/share/doc/python3.11/html ...
+    python bench/realdocs.py latency --data idx evals/suites/python-docs.jsonl ...
     PYTHONPATH=. RAG_DATA_DIR=idx python bench/realdocs.py answers \\
         evals/suites/python-docs.jsonl --split final --out after.jsonl
     python bench/realdocs.py score after.jsonl [--before before.jsonl]
@@ -28,9 +43,13 @@ and, given two files, the paired difference of each (after minus before).
 
 import argparse
 import json
-import re
+import random
+import shutil
+import socket
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +57,139 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-_MARKER = re.compile(r"\s*\[\d+\]")
+from scale import RAG, child_env, du, post_question, rag_ingest, reap, wait_ready  # noqa: E402
+
+CLIENTS = 8
+HTTP_TIMEOUT = 120.0
+# Stages of the ingest report, in the order they happen (rag ingest --json).
+STAGES = ("parse and chunk", "embed chunks", "embed sentences", "Chroma", "manifest", "BM25")
+
+
+def ingest_docs(data: Path, folders: list[Path], log: Path) -> None:
+    """Ingest ``folders`` into ``data`` one after another and print what each cost."""
+    env = child_env(data, "onnx")
+    rows = []
+    for folder in folders:
+        result = rag_ingest(folder, env, log, timeout=6 * 3600)
+        report = result["report"]
+        added = report["added"]
+        rows.append((folder, result, report))
+        stages = report.get("stages", {})
+        timed = sum(stages.values()) or 1.0
+        shares = ", ".join(
+            f"{k} {stages.get(k, 0):.0f}s ({stages.get(k, 0) / timed:.0%})" for k in STAGES
+        )
+        seconds = result["seconds"]
+        print(
+            f"{folder}: {added} chunks in {seconds:.0f}s ({added / seconds:.1f}/s), "
+            f"peak RSS {result['peak_rss_mb']:.0f} MiB; {shares}"
+        )
+    total = sum(r["added"] for _, _, r in rows)
+    seconds = sum(res["seconds"] for _, res, _ in rows)
+    print(
+        f"all: {total} chunks in {seconds:.0f}s ({total / seconds:.1f} chunks/s), "
+        f"index {du(data) / 2**20:.0f} MiB on disk"
+    )
+    print(embedder_limit(data, total / seconds))
+
+
+def embedder_limit(data: Path, ingest_rate: float, sample: int = 500) -> str:
+    """The embedder's own throughput on a sample of the indexed chunks (all cores, as the
+    ingest has), chunk texts alone and with their sentences, against the ingest's rate."""
+    from rag.embeddings import load_embeddings
+    from rag.extractive import embed_sentences
+    from rag.index import open_index
+    from rag.settings import Settings
+
+    settings = Settings(data_dir=data)
+    chunks = []
+    for chunk in open_index(settings).iter_chunks():
+        chunks.append(chunk)
+        if len(chunks) >= 20 * sample:
+            break
+    picked = random.Random(0).sample(chunks, min(sample, len(chunks)))
+    embeddings = load_embeddings(settings)
+    embeddings.embed_documents(["warm up"])
+    began = time.perf_counter()
+    embeddings.embed_documents([c.text for c in picked])
+    texts = time.perf_counter() - began
+    began = time.perf_counter()
+    embed_sentences(picked, embeddings)
+    sentences = time.perf_counter() - began
+    alone, both = len(picked) / texts, len(picked) / (texts + sentences)
+    return (
+        f"embedder alone on {len(picked)} of these chunks: {alone:.1f} chunks/s, "
+        f"{both:.1f} chunks/s with their sentences; the ingest ran at "
+        f"{ingest_rate / both:.0%} of the latter"
+    )
+
+
+def _server(
+    data: Path, log: Path, sentence_vectors: str
+) -> tuple[subprocess.Popen[bytes], str, float]:
+    """``rag serve`` over ``data``: the child, its URL, and seconds until /readyz answered."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**child_env(data, "onnx"), "RAG_SENTENCE_VECTORS": sentence_vectors}
+    command = [str(RAG), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    began = time.perf_counter()
+    server = subprocess.Popen(command, env=env, cwd=log.parent, stdout=log.open("ab"),
+                              stderr=subprocess.STDOUT)  # fmt: skip
+    wait_ready(f"http://127.0.0.1:{port}/readyz", server, 600)
+    return server, f"http://127.0.0.1:{port}", time.perf_counter() - began
+
+
+def _figures(name: str, values: list[float]) -> str:
+    p50, p95 = np.percentile(values, 50), np.percentile(values, 95)
+    return f"| {name} | {len(values)} | {p50:.0f} | {p95:.0f} | {max(values):.0f} |"
+
+
+def latency(data: Path, suites: list[Path], log: Path, sentence_vectors: str) -> None:
+    """Cold and warm latency of every question of ``suites``, one at a time, then
+    ``CLIENTS`` clients at once asking the second half cold."""
+    if sentence_vectors == "query":  # as before issue 20: nothing embedded in advance
+        shutil.rmtree(data / "cache", ignore_errors=True)
+    questions = [r["question"] for suite in suites for r in _load(suite)]
+    alone, together = questions[::2], questions[1::2]
+    server, url, ready = _server(data, log, sentence_vectors)
+    try:
+        cold_server: list[float] = []
+        cold_client: list[float] = []
+        warm_server: list[float] = []
+        warm_client: list[float] = []
+        errors = 0
+        for question in alone:
+            for server_ms, client_ms in ((cold_server, cold_client), (warm_server, warm_client)):
+                began = time.perf_counter()
+                status, answer = post_question(f"{url}/api/ask", question, HTTP_TIMEOUT)
+                client_ms.append((time.perf_counter() - began) * 1000)
+                errors += status != 200
+                server_ms.append(answer.get("timings_ms", {}).get("total", float("nan")))
+
+        def ask(question: str) -> tuple[int, float, float]:
+            began = time.perf_counter()
+            status, answer = post_question(f"{url}/api/ask", question, HTTP_TIMEOUT)
+            took = (time.perf_counter() - began) * 1000
+            return status, took, answer.get("timings_ms", {}).get("total", float("nan"))
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            concurrent = list(pool.map(ask, together))
+    finally:
+        server.terminate()
+        _, peak = reap(server, 30)
+    print(
+        f"{data}: ready in {ready:.1f}s; sentence vectors at {sentence_vectors}; "
+        f"{errors} errors alone, {sum(s != 200 for s, _, _ in concurrent)} with "
+        f"{CLIENTS} clients; server peak RSS {peak:.0f} MiB"
+    )
+    print("| latency (ms) | questions | p50 | p95 | max |\n| --- | ---: | ---: | ---: | ---: |")
+    print(_figures("cold, server", cold_server))
+    print(_figures("cold, client", cold_client))
+    print(_figures("warm, server", warm_server))
+    print(_figures("warm, client", warm_client))
+    print(_figures(f"cold, {CLIENTS} clients at once, client", [t for _, t, _ in concurrent]))
+    print(_figures(f"cold, {CLIENTS} clients at once, server", [s for _, _, s in concurrent]))
 
 
 def answers(suite: Path, split: str | None, out: Path) -> None:
@@ -153,11 +304,26 @@ def main() -> None:
     scored = commands.add_parser("score", help="figures of an answers file, or two")
     scored.add_argument("after", type=Path)
     scored.add_argument("--before", type=Path)
+    ingested = commands.add_parser("ingest", help="ingest folders, timed")
+    ingested.add_argument("folders", type=Path, nargs="+")
+    timed = commands.add_parser("latency", help="cold and warm latency over HTTP")
+    timed.add_argument("suites", type=Path, nargs="+")
+    timed.add_argument("--sentence-vectors", choices=("ingest", "query"), default="ingest")
+    for command in (ingested, timed):
+        command.add_argument("--data", type=Path, required=True, help="the data folder")
     args = parser.parse_args()
     if args.command == "answers":
         answers(args.suite, args.split, args.out)
-    else:
+    elif args.command == "score":
         score(args.after, args.before)
+    else:
+        data = args.data.resolve()
+        log = data.parent / f"{data.name}-bench.log"  # beside it: the data folder is private
+        if args.command == "ingest":
+            data.mkdir(mode=0o700, parents=True, exist_ok=True)
+            ingest_docs(data, [folder.resolve() for folder in args.folders], log)
+        else:
+            latency(data, args.suites, log, args.sentence_vectors)
 
 
 if __name__ == "__main__":

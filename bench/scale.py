@@ -226,7 +226,7 @@ def rag_ingest(corpus: Path, env: dict[str, str], log: Path, timeout: float) -> 
     report = json.loads(lines[-1])
     counts = {k: report.get(k) for k in ("added", "removed", "unchanged", "moved")}
     return {"seconds": round(seconds, 2), "ingest_seconds": round(report["seconds"], 2),
-            **counts, "peak_rss_mb": peak}  # fmt: skip
+            **counts, "peak_rss_mb": peak, "report": report}  # fmt: skip
 
 
 def post_question(url: str, question: str, timeout: float) -> tuple[int, dict[str, Any]]:
