@@ -1,11 +1,14 @@
 """Write the binary files of the formats corpus (evals/corpora/formats/): a PDF, a Word
 document and a PowerPoint deck, beside the hand-written HTML page.
 
-The files are committed; run this only to change them (reportlab is a dev dependency):
-    .venv/bin/python evals/corpora/make_formats.py
+The files are committed; run this only to change them, from the repository's root
+(reportlab is a dev dependency; the Word and PowerPoint writers are the tests' own):
+    .venv/bin/python -m evals.corpora.make_formats
 """
 
 from pathlib import Path
+
+from tests.documents import write_docx, write_pptx
 
 FOLDER = Path(__file__).resolve().parent / "formats"
 
@@ -70,40 +73,7 @@ def write_pdf(path: Path) -> None:
     document.build(story)
 
 
-def write_docx(path: Path) -> None:
-    """Headings, paragraphs and a table (python-docx)."""
-    from docx import Document
-
-    document = Document()
-    for text, kind in CRANE_MANUAL:
-        if isinstance(kind, list):
-            table = document.add_table(rows=len(kind), cols=len(kind[0]))
-            for row, values in zip(table.rows, kind, strict=True):
-                for cell, value in zip(row.cells, values, strict=True):
-                    cell.text = value
-        elif isinstance(kind, int):
-            document.add_heading(text, level=kind)
-        else:
-            document.add_paragraph(text)
-    document.save(str(path))
-
-
-def write_pptx(path: Path) -> None:
-    """Title-and-content slides (python-pptx)."""
-    from pptx import Presentation
-
-    deck = Presentation()
-    for title, bullets in SAFETY_BRIEFING:
-        slide = deck.slides.add_slide(deck.slide_layouts[1])
-        slide.shapes.title.text = title
-        body = slide.placeholders[1].text_frame
-        body.text = bullets[0]
-        for bullet in bullets[1:]:
-            body.add_paragraph().text = bullet
-    deck.save(str(path))
-
-
 if __name__ == "__main__":
     write_pdf(FOLDER / "tide-report-2023.pdf")
-    write_docx(FOLDER / "crane-dc7-manual.docx")
-    write_pptx(FOLDER / "visitor-safety-briefing.pptx")
+    write_docx(FOLDER / "crane-dc7-manual.docx", CRANE_MANUAL)
+    write_pptx(FOLDER / "visitor-safety-briefing.pptx", SAFETY_BRIEFING)
