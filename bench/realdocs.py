@@ -10,8 +10,9 @@ the embedder's own throughput: the limit for that model on this machine.
 and asks every question of the suites over HTTP: time to ready, then each question
 twice, cold (the first question over those passages) and warm (asked again), the
 server's own ``timings_ms`` and the client's; then 8 clients at once asking other
-questions cold. ``--sentence-vectors query`` empties the sentence store first and
-serves as a first question was served before issue 20 (sentences embedded on first use).
+questions cold. ``--sentence-vectors query`` serves with the sentence store set aside
+(put back afterwards), as a first question was served before issue 20: sentences
+embedded on first use. ``--rerank-depth`` overrides the re-ranking depth.
 
 ``answers`` asks every question of a documentation suite (evals/suites/*-docs.jsonl)
 in process, through ``Chain.answer`` over the index that ``RAG_DATA_DIR`` names, and
@@ -125,13 +126,15 @@ def embedder_limit(data: Path, ingest_rate: float, sample: int = 500) -> str:
 
 
 def _server(
-    data: Path, log: Path, sentence_vectors: str
+    data: Path, log: Path, sentence_vectors: str, depth: int | None
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """``rag serve`` over ``data``: the child, its URL, and seconds until /readyz answered."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**child_env(data, "onnx"), "RAG_SENTENCE_VECTORS": sentence_vectors}
+    if depth is not None:
+        env["RAG_RERANK_DEPTH"] = str(depth)
     command = [str(RAG), "serve", "--host", "127.0.0.1", "--port", str(port)]
     began = time.perf_counter()
     server = subprocess.Popen(command, env=env, cwd=log.parent, stdout=log.open("ab"),
@@ -145,14 +148,17 @@ def _figures(name: str, values: list[float]) -> str:
     return f"| {name} | {len(values)} | {p50:.0f} | {p95:.0f} | {max(values):.0f} |"
 
 
-def latency(data: Path, suites: list[Path], log: Path, sentence_vectors: str) -> None:
+def latency(
+    data: Path, suites: list[Path], log: Path, sentence_vectors: str, depth: int | None
+) -> None:
     """Cold and warm latency of every question of ``suites``, one at a time, then
     ``CLIENTS`` clients at once asking the second half cold."""
+    store, aside = data / "cache", data / "cache.set-aside"
     if sentence_vectors == "query":  # as before issue 20: nothing embedded in advance
-        shutil.rmtree(data / "cache", ignore_errors=True)
+        store.rename(aside)
     questions = [r["question"] for suite in suites for r in _load(suite)]
     alone, together = questions[::2], questions[1::2]
-    server, url, ready = _server(data, log, sentence_vectors)
+    server, url, ready = _server(data, log, sentence_vectors, depth)
     try:
         cold_server: list[float] = []
         cold_client: list[float] = []
@@ -178,8 +184,12 @@ def latency(data: Path, suites: list[Path], log: Path, sentence_vectors: str) ->
     finally:
         server.terminate()
         _, peak = reap(server, 30)
+        if aside.exists():  # the store as ingest left it, back in its place
+            shutil.rmtree(store, ignore_errors=True)
+            aside.rename(store)
+    shown = f"re-ranking depth {depth}; " if depth is not None else ""
     print(
-        f"{data}: ready in {ready:.1f}s; sentence vectors at {sentence_vectors}; "
+        f"{data}: ready in {ready:.1f}s; {shown}sentence vectors at {sentence_vectors}; "
         f"{errors} errors alone, {sum(s != 200 for s, _, _ in concurrent)} with "
         f"{CLIENTS} clients; server peak RSS {peak:.0f} MiB"
     )
@@ -309,6 +319,7 @@ def main() -> None:
     timed = commands.add_parser("latency", help="cold and warm latency over HTTP")
     timed.add_argument("suites", type=Path, nargs="+")
     timed.add_argument("--sentence-vectors", choices=("ingest", "query"), default="ingest")
+    timed.add_argument("--rerank-depth", type=int, default=None)
     for command in (ingested, timed):
         command.add_argument("--data", type=Path, required=True, help="the data folder")
     args = parser.parse_args()
@@ -323,7 +334,7 @@ def main() -> None:
             data.mkdir(mode=0o700, parents=True, exist_ok=True)
             ingest_docs(data, [folder.resolve() for folder in args.folders], log)
         else:
-            latency(data, args.suites, log, args.sentence_vectors)
+            latency(data, args.suites, log, args.sentence_vectors, args.rerank_depth)
 
 
 if __name__ == "__main__":
