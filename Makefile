@@ -11,7 +11,8 @@ PORT ?= 7860
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev install-llm install-baselines run serve ingest test test-fast lint bench \
-	bench-data bench-scale eval eval-final ci ci-baseline tune train-gate clean system-packages
+	bench-data bench-scale bench-realdocs eval eval-final ci ci-baseline tune train-gate clean \
+	system-packages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -84,14 +85,34 @@ bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.m
 # (/usr/share/doc/python3.11/html, /usr/share/doc/postgresql-doc-15/html and
 # /usr/share/doc/linux-doc-6.1) for the scale benchmark.
 BENCH_DOCS := /usr/share/doc/python3.11/html /usr/share/doc/postgresql-doc-15/html \
-	/usr/share/doc/linux-doc-6.1
+	/usr/share/doc/linux-doc-6.1 /usr/share/doc/python-django-doc/html \
+	/usr/share/doc/python-sqlalchemy-doc/html
 bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing (needs root)
 	@ls -d $(BENCH_DOCS) >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq python3-doc postgresql-doc-15 \
-			linux-doc-6.1 >/dev/null)
+			linux-doc-6.1 python-django-doc python-sqlalchemy-doc >/dev/null)
 
 bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
 	$(BIN)/python bench/scale.py
+
+# Real documentation as a new user meets it (bench/realdocs.py, docs/benchmarks.md): ~50k
+# chunks (Python, PostgreSQL, Django, SQLAlchemy), then ~104k with Linux's; each time
+# ingest, cold and warm latency over HTTP, and the committed question files (~3 h).
+REALDOCS ?= data/realdocs
+DOC := /usr/share/doc
+bench-realdocs: install bench-data ## ingest ~50k, then ~104k chunks of Debian docs; latency and questions
+	$(BIN)/python bench/realdocs.py ingest --data $(REALDOCS) $(DOC)/python3.11/html \
+		$(DOC)/postgresql-doc-15/html $(DOC)/python-django-doc/html $(DOC)/python-sqlalchemy-doc/html
+	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
+		evals/suites/postgresql-docs.jsonl
+	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) --sentence-vectors query \
+		evals/suites/python-docs.jsonl evals/suites/postgresql-docs.jsonl
+	RAG_DATA_DIR=$(REALDOCS) $(BIN)/python bench/realdocs.py answers \
+		evals/suites/python-docs.jsonl --out $(REALDOCS)-python.jsonl
+	$(BIN)/python bench/realdocs.py score $(REALDOCS)-python.jsonl
+	$(BIN)/python bench/realdocs.py ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
+	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
+		evals/suites/postgresql-docs.jsonl
 
 # Splits (evals/README.md): tune chooses values, dev is looked at while working, final
 # is reported once, by eval-final, whose figures are appended to docs/final-runs.md.
