@@ -34,6 +34,10 @@ from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_SUITE, SEEDS_CORPUS = REPO / "evals/suites/seeds.jsonl", REPO / "seeds"
+# Questions on real documentation (Debian's python3-doc): they take part in choosing the
+# answer's sentence scoring only, the one choice they inform that does not need their
+# corpus embedded once per chunking variant (~15k chunks each).
+DOCS_SUITE = REPO / "evals/suites/python-docs-tune.jsonl"
 WEIGHTS = [round(w / 20, 2) for w in range(21)]
 THRESHOLDS = [round(t / 100, 2) for t in range(0, 100)]
 MAX_FALSE_ABSTENTION = 0.05
@@ -77,9 +81,14 @@ class Observed:
 
 
 def load_sets(
-    base: Settings, squad: Path | None, pubmedqa: Path | None, split: str
+    base: Settings,
+    squad: Path | None,
+    pubmedqa: Path | None,
+    split: str,
+    docs: Path | None = None,
 ) -> list[TuneSet]:
-    """The seeds suite and the datasets given, with their corpus folders."""
+    """The seeds suite and the datasets given, with their corpus folders; with ``docs``
+    (python3-doc's HTML folder), the documentation questions last."""
     specs: list[tuple[str, str, Path | None, Path | None, Path]] = [
         ("seeds", str(SEEDS_SUITE), None, SEEDS_CORPUS, SEEDS_SUITE)
     ]
@@ -87,6 +96,8 @@ def load_sets(
         specs.append(("squad", "squad", squad, None, squad))
     if pubmedqa:
         specs.append(("pubmedqa", "pubmedqa", pubmedqa, None, pubmedqa))
+    if docs:
+        specs.append(("docs", str(DOCS_SUITE), None, docs, DOCS_SUITE))
     sets = []
     for name, suite, dataset, corpus, data in specs:
         _, rows, folder = load_rows(suite, dataset, corpus, None, 0, base, split)
@@ -254,22 +265,26 @@ def tune(
     squad: Path | None,
     pubmedqa: Path | None,
     progress: Callable[[str, int], Callable[[], None]],
+    docs: Path | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[TuneSet]]:
-    """Choose every tunable on the tune splits.
+    """Choose every tunable on the tune splits; the documentation questions of ``docs``
+    (when given) take part in the answer's sentence scoring (``DOCS_SUITE``).
 
     Returns:
         (values for rag/tuned.json, the evidence tables, the tune sets).
     """
-    sets = load_sets(base, squad, pubmedqa, "tune")
-    fusion, fusion_table = tune_fusion([(s.name, s.rows, s.folder) for s in sets], base)
-    by_set = {
+    sets = load_sets(base, squad, pubmedqa, "tune", docs)
+    public = [s for s in sets if s.name != "docs"]
+    fusion, fusion_table = tune_fusion([(s.name, s.rows, s.folder) for s in public], base)
+    observed = {
         s.name: observe(s, s.settings(base, fusion), progress(s.name, len(s.rows))) for s in sets
     }
-    weight, weight_table = choose_weight(by_set)
+    by_set = {name: found for name, found in observed.items() if name != "docs"}
+    weight, weight_table = choose_weight(observed)
     reranking, rerank_table = choose_rerank(by_set, weight)
     threshold, threshold_table = choose_threshold(by_set, weight)
     answering = {"answer_similarity_weight": weight, **reranking, "abstain_below": threshold}
-    tune_claims = claims_of(sets, base, fusion | answering, progress)
+    tune_claims = claims_of(public, base, fusion | answering, progress)
     (check_weight, supported_at), check_table = choose_citation_check(tune_claims)
     checking = {"citation_similarity_weight": check_weight, "citation_supported_at": supported_at}
     values = fusion | answering | checking

@@ -288,6 +288,10 @@ def evaluate(
     pubmedqa: Annotated[
         Path | None, typer.Option(help="with tune, tune-gate, ci: PubMedQA JSON")
     ] = None,
+    docs: Annotated[
+        Path | None,
+        typer.Option(help="with tune: python3-doc's HTML folder (its questions take part)"),
+    ] = None,
     tuned: Annotated[
         Path, typer.Option("--out", help="with 'tune': where the chosen values go")
     ] = Path("rag/tuned.json"),
@@ -329,8 +333,10 @@ def evaluate(
             for path in sets.values():
                 if not path.is_file():
                     _fail(f"{path} not found", 2)
+            if docs is not None and not docs.is_dir():
+                _fail(f"{docs} is not a folder (make bench-data installs python3-doc)", 2)
             if suite == "tune":
-                _tune(squad, pubmedqa, tuned, report)
+                _tune(squad, pubmedqa, docs, tuned, report)
             elif suite == "tune-gate":
                 _tune_gate(squad, pubmedqa, gate_out, report)
             else:
@@ -411,12 +417,14 @@ def _ci(
         raise typer.Exit(1)
 
 
-def _tune(squad: Path | None, pubmedqa: Path | None, tuned: Path, report: Path | None) -> None:
+def _tune(
+    squad: Path | None, pubmedqa: Path | None, docs: Path | None, tuned: Path, report: Path | None
+) -> None:
     from evals.tune import evidence_markdown, tune, write_tuned
 
     command = " ".join(["rag eval tune", *sys.argv[3:]])
     with _progress() as progress:
-        values, evidence, sets = tune(_settings(), squad, pubmedqa, _bars(progress))
+        values, evidence, sets = tune(_settings(), squad, pubmedqa, _bars(progress), docs)
     write_tuned(values, sets, command, tuned)
     table = Table("setting", "value", title=f"chosen on the tune splits, written to {tuned}")
     for name, value in values.items():
