@@ -197,18 +197,31 @@ def child_env(data_dir: Path, backend: str) -> dict[str, str]:
 
 def reap(child: subprocess.Popen[bytes], timeout: float) -> tuple[int, float]:
     """Wait for ``child`` (killed after ``timeout`` s): its exit code and its own peak RSS
-    in MiB. ``wait4`` gives this child's usage, where RUSAGE_CHILDREN is the max over all."""
+    in MiB: the high-water mark (VmHWM) its /proc status shows while it runs. (``wait4``'s
+    ru_maxrss would count the parent's size the child was forked with.)"""
     deadline = time.monotonic() + timeout
+    peak = 0.0
     while child.returncode is None:  # None unless Popen.poll() already reaped it
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        peak = max(peak, _vm_hwm_mib(child.pid))
+        pid, status, _ = os.wait4(child.pid, os.WNOHANG)
         if pid:
             child.returncode = os.waitstatus_to_exitcode(status)
-            return child.returncode, round(usage.ru_maxrss / 1024, 1)
+            return child.returncode, round(peak, 1)
         if time.monotonic() > deadline:
             child.kill()
             deadline = float("inf")
         time.sleep(0.02)
-    return child.returncode, 0.0
+    return child.returncode, round(peak, 1)
+
+
+def _vm_hwm_mib(pid: int) -> float:
+    """The process's peak resident set so far, in MiB (0 once it has exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def rag_ingest(corpus: Path, env: dict[str, str], log: Path, timeout: float) -> dict[str, Any]:
