@@ -130,9 +130,11 @@ class ExtractiveAnswerer:
         self._cache: OrderedDict[str, _Sentences] = OrderedDict()
         self._cache_lock = threading.Lock()  # the UI and API answer from several threads
 
-    def _sentences(self, chunks: Sequence[Chunk]) -> dict[str, _Sentences]:
-        """The candidate sentences of each chunk: from memory, from the store, or
-        embedded now (all missing chunks in one call, then stored)."""
+    def _sentences(self, chunks: Sequence[Chunk], dims: int) -> dict[str, _Sentences]:
+        """The candidate sentences of each chunk: from memory, from the store (when
+        stored by an embedder of ``dims`` dimensions: an ingest given another embedder
+        than the settings name stores vectors the question cannot be compared with),
+        or embedded now (all missing chunks in one call, then stored)."""
         found: dict[str, _Sentences] = {}
         with self._cache_lock:
             for chunk in chunks:
@@ -142,7 +144,9 @@ class ExtractiveAnswerer:
         missing = {c.id: c for c in chunks if c.id not in found}
         spans = {i: quotable(c) for i, c in missing.items()}
         stored = self._store.get(i for i in missing if spans[i]) if self._store else {}
-        stored = {i: v for i, v in stored.items() if len(v) == len(spans[i])}
+        stored = {
+            i: v for i, v in stored.items() if len(v) == len(spans[i]) and v.shape[1] == dims
+        }
         to_embed = [missing[i] for i in missing if spans[i] and i not in stored]
         if to_embed:
             embedded = embed_sentences(to_embed, self._embeddings)
@@ -170,7 +174,7 @@ class ExtractiveAnswerer:
         whether each only restates the question (it has no term the question lacks)."""
         question_vector = np.array(self._embeddings.embed_query(question))
         question_terms = set(tokenize([question])[0])
-        by_chunk = self._sentences([p.chunk for p in passages])
+        by_chunk = self._sentences([p.chunk for p in passages], len(question_vector))
         measured = []
         for passage in passages:
             sentences = by_chunk[passage.chunk.id]

@@ -31,4 +31,6 @@ def test_the_chosen_collection_answers(deployment: Deployment) -> None:
 
 def test_a_collection_that_does_not_exist_is_a_visible_error(deployment: Deployment) -> None:
     content, _ = _last_message(deployment, "gone")
-    assert content.startswith('<div class="abstention">Error: no collection &#x27;gone&#x27;')
+    assert content.startswith(
+        '<div class="message-body"><div class="abstention">Error: no collection &#x27;gone&#x27;'
+    )
