@@ -336,7 +336,7 @@ def test_a_user_who_may_read_nothing_gets_a_clear_page(browser: Browser, site: S
     page = context.new_page()
     page.goto(f"{site.proxy}/")
     expect(page.locator("#no-access")).to_contain_text(
-        "no collection on this server is open to you"
+        "No collection on this server is open to you"
     )
     expect(page.get_by_label("Your question")).to_be_hidden()
     context.close()
