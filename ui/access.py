@@ -179,8 +179,9 @@ class RuleSource:
                 try:
                     self._rules = self._read(self._path)
                 except SettingsInvalid as error:
+                    if self._seen is not None:  # a change while serving (at start: refused)
+                        log.error("%s; every collection is closed until it is fixed", error)
                     self._rules, self._problem = None, str(error)
-                    log.error("%s; every collection is closed until it is fixed", error)
             self._seen = seen
             if self._rules is None:
                 raise RulesUnusable(f"{self._problem}; every collection is closed until fixed")

@@ -4,7 +4,8 @@ that answers or shows text lets a user of the right group in and keeps the other
 
 nginx connects to the app from 127.0.0.2, its only trusted proxy (as in
 tests/ui/test_sso_nginx.py); a request sent straight to the app from 127.0.0.1 is not
-trusted, whatever headers it carries.
+trusted, whatever headers it carries. The users (tests/ui/sign_on.py): alice in group
+hr, bob in engineering, carol in none.
 """
 
 import http.client
@@ -12,11 +13,9 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,57 +25,13 @@ from playwright.sync_api import Browser, expect
 
 from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment
 from tests.documents import write_pdf
-from tests.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
+from tests.servers import BIN, free_port, nginx_with, running
 from tests.ui.gradio_events import api_index, call, fn_index, load_index
+from tests.ui.sign_on import GROUP_LOCATIONS, sign_on_service, signed_in
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
-GROUPS = {"alice": "hr", "bob": "engineering", "carol": ""}  # carol is in no group
 RULES = '[collections.hr]\ngroups = ["hr"]\n\n[collections.engineering]\ngroups = ["engineering"]\n'
 PDF_QUESTION = "How long does parental leave last?"
-# The README's single sign-on block, with the groups passed on as the user is.
-GROUP_LOCATIONS = SSO_LOCATIONS.replace(
-    "auth_request_set $user $upstream_http_x_user;",
-    "auth_request_set $user $upstream_http_x_user;\n"
-    "            auth_request_set $groups $upstream_http_x_groups;",
-).replace(
-    "proxy_set_header X-Forwarded-User $user;",
-    "proxy_set_header X-Forwarded-User $user;\n"
-    "            proxy_set_header X-Forwarded-Groups $groups;",
-)
-assert GROUP_LOCATIONS.count("$groups") == 2
-
-
-class SignOn(BaseHTTPRequestHandler):
-    """The intranet's sign-on check: ``Bearer <user>-pass`` is that user, in their
-    groups (``X-Groups``, comma-separated, as oauth2-proxy sends them); else 401."""
-
-    def check(self) -> None:
-        scheme, _, secret = self.headers.get("Authorization", "").partition(" ")
-        user = secret.removesuffix("-pass")
-        known = scheme == "Bearer" and secret.endswith("-pass") and user in GROUPS
-        self.send_response(200 if known else 401)
-        if known:
-            self.send_header("X-User", user)
-            if GROUPS[user]:
-                self.send_header("X-Groups", GROUPS[user])
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_POST = check
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def sign_on_service() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SignOn)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -154,11 +109,6 @@ def send(
         return Reply(response.status, response.read())
     finally:
         connection.close()
-
-
-def signed_in(user: str) -> dict[str, str]:
-    """What the intranet's sign-on (a cookie in real life) gives the proxy."""
-    return {"Authorization": f"Bearer {user}-pass"}
 
 
 def ask(site: Site, user: str, collection: str | None = None, **more: Any) -> Reply:
