@@ -26,11 +26,11 @@ def choices(chain: Chain, readable: Readable | None = None) -> dict[str, Any]:
     the default chosen if among them (else the first), visible if several."""
     try:
         collections = chain.collections()
-    except RagError:  # Chroma unreachable: the question itself will say so
+        if readable is not None:
+            collections = readable(collections)
+    except RagError:  # Chroma unreachable, rules unusable: the question itself will say so
         log.warning("cannot list the collections", exc_info=True)
         return gr.update(visible=False)
-    if readable is not None:
-        collections = readable(collections)
     names = [c.name for c in collections]
     default = chain.settings.collection
     return gr.update(

@@ -396,6 +396,24 @@ def test_a_malformed_rules_file_refuses_to_start(
     assert "\n" not in str(refused.value) and str(rules) in str(refused.value)
 
 
+def test_a_rules_file_gone_bad_while_serving_closes_every_collection(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    rules = tmp_path / "access.json"
+    rules.write_text(json.dumps(RULES))
+    client = make_client(access=str(rules))
+    assert ask(client, ALICE).status_code == 200
+    rules.write_text('{"collections": {"hr": {"group": ["hr"]}}}')  # a typo: fail closed
+    for response in (ask(client, ALICE), ask(client, BOB, "engineering")):
+        assert response.status_code == 503, response.text
+        detail = response.json()["detail"]
+        assert "\n" not in detail and str(rules) in detail and "closed" in detail
+    assert client.get("/api/collections", headers=ALICE).status_code == 503
+    rules.write_text(json.dumps(RULES))
+    os.utime(rules, ns=(rules.stat().st_mtime_ns + 10**9,) * 2)
+    assert ask(client, ALICE).status_code == 200
+
+
 # --- Groups from single sign-on --------------------------------------------------------
 
 SSO = {"trusted_user_header": "X-Forwarded-User", "trusted_groups_header": "X-Forwarded-Groups"}
