@@ -164,7 +164,10 @@ def build_chat_tab(
         if shown is None:
             return updates
         default = chain.settings.collection
-        visible = not closed and (not corpus or access.allows(caller, default, "ui examples"))
+        try:
+            visible = not closed and (not corpus or access.allows(caller, default, "ui examples"))
+        except RagError:  # the rules cannot be used: a question will say so
+            visible = False
         return (*updates, gr.update(visible=visible))
 
     outputs = [selector, collection, page, notice, *([shown] if shown is not None else [])]

@@ -19,6 +19,8 @@ from rag.chain import Chain
 from rag.settings import Settings, SettingsInvalid
 from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
 from tests.ui.gradio_events import api_index, call, fn_index, load_index, login
+from tests.ui.test_readme_examples import example
+from ui.access import Access, Caller
 from ui.security import AccessGate
 from ui.server import build_server
 
@@ -412,6 +414,28 @@ def test_a_rules_file_gone_bad_while_serving_closes_every_collection(
     rules.write_text(json.dumps(RULES))
     os.utime(rules, ns=(rules.stat().st_mtime_ns + 10**9,) * 2)
     assert ask(client, ALICE).status_code == 200
+
+
+def test_the_readme_rules_example_reads_as_documented(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    rules = tmp_path / "access.toml"
+    rules.write_text(example("access-rules"))
+    settings = deployment.settings.model_copy(update={"access": str(rules)})
+    access = Access(settings, ["alice", "bob", "dana"], ["hr-bot"])
+
+    def reads(caller: Caller) -> list[str]:
+        return [c for c in ("hr", "engineering", "documents") if access.allows(caller, c, "t")]
+
+    assert reads(Caller("login", "alice")) == ["hr", "documents"]  # [groups] hr
+    assert reads(Caller("login", "bob")) == ["engineering", "documents"]
+    assert reads(Caller("sso", "erin", frozenset({"people-ops"}))) == ["hr", "documents"]
+    assert reads(Caller("sso", "dana")) == ["hr", "documents"]  # named as a user
+    assert reads(Caller("sso", "frank")) == ["documents"]  # no rule: anyone who may ask
+    assert reads(Caller("token", "hr-bot")) == ["hr"]  # bound to the collections naming it
+    assert reads(Caller("token", "")) == ["documents"]
+    assert reads(Caller("widget", "https://hr.intranet.example")) == ["hr"]
+    assert reads(Caller("widget", "https://wiki.intranet.example")) == ["documents"]
 
 
 # --- Groups from single sign-on --------------------------------------------------------
