@@ -346,11 +346,8 @@ class Guard:
                 claims = self._source_links.loads(token, max_age=SOURCE_LINK_SECONDS)
             except (SignatureExpired, BadSignature):
                 claims = None
-            if (
-                isinstance(claims, dict)
-                and claims.get("collection") == collection
-                and (claims.get("file") == file_id)
-            ):
+            signed = isinstance(claims, dict) and claims.get("file") == file_id
+            if signed and claims.get("collection") == collection:
                 key = f"source:{self.address(request)}"
                 live = self.identify(request)
                 if live.kind != "anonymous":
