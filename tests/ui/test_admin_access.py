@@ -16,6 +16,7 @@ from rag.chain import Chain
 from rag.embeddings import load_embeddings
 from rag.settings import Settings, SettingsInvalid
 from tests.conftest import SEEDS
+from tests.ui.conftest import run_async
 from tests.ui.gradio_events import call, file_data, fn_index, login, upload
 from ui.admin import NOT_ADMIN
 from ui.server import build_server
@@ -296,8 +297,6 @@ def test_one_bad_path_uses_up_none_of_the_uploads(connect: Connect, secret_file:
 
 
 def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
-    import asyncio
-
     from ui.security import AccessGate
 
     reached: list[bool] = []
@@ -321,7 +320,7 @@ def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
         "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
         "query_string": b"", "root_path": "",
     }  # fmt: skip
-    asyncio.run(gate(scope, receive, send))
+    run_async(gate(scope, receive, send))
     assert reached == [] and sent[0]["status"] == 401
 
 

@@ -2,7 +2,6 @@
 by login, group, API token and widget origin, enforced on every route that answers or
 shows text. Single sign-on behind a real nginx: tests/ui/test_access_nginx.py."""
 
-import asyncio
 import base64
 import json
 import logging
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from rag.chain import Chain
 from rag.settings import Settings, SettingsInvalid
 from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
+from tests.ui.conftest import run_async
 from tests.ui.gradio_events import api_index, call, fn_index, load_index, login
 from tests.ui.test_readme_examples import example
 from ui.access import Access, Caller
@@ -477,7 +477,7 @@ def test_a_repeated_groups_header_is_refused_before_any_route() -> None:
             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
             "query_string": b"", "root_path": "",
         }  # fmt: skip
-        asyncio.run(gate(scope, receive, send))
+        run_async(gate(scope, receive, send))
     assert sent[0]["status"] == 401 and reached == [True]  # twice refused; once passed on
 
 
