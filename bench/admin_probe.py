@@ -64,29 +64,29 @@ def admin_probes(url: str, folder: Path, secret: Path) -> Iterator[Probe]:
     admin, bob, anonymous = client(url, "admin", "ad-pw"), client(url, "bob", "bob-pw"), client(url)
     fns = {name: fn_index(admin, name) for name in ("ingest", "remove", "admin-tab")}
     seed = "seeds/netflix-generative-ai.txt"
-    named = [[file_data(str(secret))]]
+    named = [[file_data(str(secret))], None]
     for who, made in (("admin", admin), ("bob (not an admin)", bob), ("no login", anonymous)):
         got = event(made, "ingest", fns, named)
         yield f"Ingest naming `{secret}` (0600, outside any upload), as {who}", got, "HTTP 4" in got
-    passwd = [[file_data("/etc/passwd")]]
+    passwd = [[file_data("/etc/passwd")], None]
     got = event(admin, "ingest", fns, passwd)
     yield "Ingest naming `/etc/passwd`, as admin", got, "HTTP 403" in got
-    url_file = [[file_data("http://127.0.0.1:1/x.txt")]]
+    url_file = [[file_data("http://127.0.0.1:1/x.txt")], None]
     got = event(admin, "ingest", fns, url_file)
     yield "Ingest naming a URL (the server would fetch it), as admin", got, "HTTP 403" in got
     copies = list(Path(tempfile.gettempdir(), "gradio").rglob(secret.name))
     yield "Copies of the named file in Gradio's cache", str(len(copies)), not copies
     for who, made in (("bob (not an admin)", bob), ("no login", anonymous)):
-        got = event(made, "remove", fns, [seed])
+        got = event(made, "remove", fns, [seed, None])
         yield f"Remove `{seed}`, as {who}", got, "HTTP 401" in got or "Only an admin" in got
-        got = event(made, "admin-tab", fns, [])
+        got = event(made, "admin-tab", fns, [None])
         yield f"List the sources, as {who}", got, "HTTP 401" in got or "Only an admin" in got
     status, _ = upload(bob, "note.txt", b"a note\n")
     yield "Upload a file, as bob (not an admin)", f"HTTP {status}", status == 403
     status, _ = upload(admin, "huge.txt", b"x" * (60 * MB))
     yield "Upload 60 MB (limit 50 MB), as admin", f"HTTP {status}", status == 413
     status, stored = upload(admin, "parking.txt", b"Visitors park in the north lot.\n")
-    got = event(admin, "ingest", fns, [[file_data(stored[0])]])
+    got = event(admin, "ingest", fns, [[file_data(stored[0])], None])
     kept = sorted(p.name for p in (folder / "data" / "uploads").iterdir())
     yield "Upload and ingest a .txt, as admin", got, got.startswith("ran: 'Ingested 1 file")
     yield (
@@ -94,7 +94,7 @@ def admin_probes(url: str, folder: Path, secret: Path) -> Iterator[Probe]:
         f"{Path(stored[0]).exists()}, {kept}",
         not (Path(stored[0]).exists() or kept),
     )
-    got = event(bob, "ingest", fns, [[file_data(stored[0])]])
+    got = event(bob, "ingest", fns, [[file_data(stored[0])], None])
     yield "The same stored upload named again, by bob", got, "HTTP 403" in got
     token = {"Authorization": "Bearer probe-token"}
     asked = admin.post("/api/ask", json={"question": "Where do visitors park?"}, headers=token)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from rag.errors import ChromaUnavailable, RagError
+from rag.errors import ChromaUnavailable, NotFound, RagError
 from rag.settings import Settings, check_collection_name
 
 if TYPE_CHECKING:
@@ -60,6 +60,16 @@ def list_collections(settings: Settings, client: "ClientAPI | None" = None) -> l
         )
         for name in sorted({*names, settings.collection})
     ]
+
+
+def missing_collection(name: str) -> NotFound:
+    """What asking collection ``name`` raises when there is none: word for word what
+    ``rag.index`` says, so that a caller refused a collection (ui.access) cannot tell
+    the refusal from a missing collection (tests/ui/test_collection_access.py checks)."""
+    return NotFound(
+        f"no collection {name!r}: `rag collections` lists them, "
+        f"`rag ingest --collection {name} PATH` creates it"
+    )
 
 
 def valid_name(name: str) -> str:

@@ -33,6 +33,7 @@ DEFAULT_CONFIG_FILE = Path("rag.toml")
 MASK = "****"
 # Lists read from the environment as JSON (``["a","b"]``) or comma-separated (``a,b``).
 LIST_SETTINGS = (
+    "admin_groups",
     "admin_users",
     "allowed_origins",
     "api_tokens",
@@ -226,6 +227,17 @@ class Settings(BaseSettings):
     admin_users: Annotated[list[str], NoDecode] = Field(
         [], description="who may use the admin tab: UI login or single sign-on user names"
     )
+    admin_groups: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="members of these groups may use the admin tab too (groups from "
+        "trusted_groups_header, or the access rules' [groups] for UI logins)",
+    )
+    access: Annotated[dict[str, Any] | str | None, NoDecode] = Field(
+        None,
+        description="who may read which collection: a TOML table or JSON object, or the path "
+        "of a .toml or .json file holding one, read again when it changes (see README); "
+        "none: everyone who may ask reads every collection",
+    )
 
     # Generative answers (the extractive answerer stays the default: see README).
     llm: Literal["none", "openai", "llamacpp"] = Field("none", description="answer generator")
@@ -248,7 +260,9 @@ class Settings(BaseSettings):
         [], description="origins whose pages may call the API (CORS); empty: same origin only"
     )
     api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
-        [], description="Bearer tokens the API requires, if any"
+        [],
+        description="Bearer tokens the API requires, if any; name:token gives one a name "
+        "(what access rules and logs use)",
     )
     auth: Annotated[list[SecretStr], NoDecode] = Field(
         [], description="UI logins as user:password; empty: no login"
@@ -269,6 +283,11 @@ class Settings(BaseSettings):
         description="single sign-on: the header a trusted reverse proxy sets to the user's "
         "name, e.g. X-Forwarded-User; when set, every route requires it",
     )
+    trusted_groups_header: str | None = Field(
+        None,
+        description="single sign-on: the header a trusted reverse proxy sets to the user's "
+        "groups, comma-separated, e.g. X-Forwarded-Groups (needs trusted_user_header)",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         ["127.0.0.1"],
         description="peers whose X-Forwarded-For and trusted_user_header are believed",
@@ -287,6 +306,17 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError('not a JSON list; use a,b or ["a","b"]') from None
         return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("access", mode="before")
+    @classmethod
+    def _access_json(cls, value: Any) -> Any:
+        """A JSON object from a string starting with ``{``; any other string is a path."""
+        if isinstance(value, str) and value.strip().startswith("{"):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError("not a JSON object; give JSON or the path of a file") from None
+        return value
 
     @field_validator("collection")
     @classmethod

@@ -17,6 +17,7 @@ from rag.errors import NotFound, RagError, Unavailable
 from rag.models import Answer
 from rag.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
 from rag.settings import check_collection_name
+from ui.access import Access, AccessRefused, Caller
 from ui.errors import METHODS, request_id
 from ui.security import Guard
 
@@ -70,21 +71,28 @@ def _sse(event: str, payload: object) -> str:
     return f"event: {event}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
-def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None) -> APIRouter:
-    """The API routes over ``chain``, guarded by ``guard``.
+def build_api(
+    chain: Chain,
+    guard: Guard,
+    warmed: threading.Event | None = None,
+    access: Access | None = None,
+) -> APIRouter:
+    """The API routes over ``chain``, guarded by ``guard`` and the ``access`` rules
+    (default: those of ``chain``'s settings).
 
     When ``warmed`` is given, ``/readyz`` answers 503 until it is set: the server is
     ready once the index is open and the models are loaded, not merely listening.
     """
     settings = chain.settings
     router = APIRouter(max_body_size=settings.max_body_bytes)
+    rules = access or Access(settings, guard.logins, guard.token_names)
 
-    def client(request: Request) -> str:
-        key = guard.authenticate(request)
-        guard.count(key)
-        return key
+    def client(request: Request) -> Caller:
+        caller = guard.authenticate(request)
+        guard.count(caller.key)
+        return caller
 
-    Client = Annotated[str, Depends(client)]
+    Client = Annotated[Caller, Depends(client)]
 
     async def slot() -> AsyncIterator[None]:
         """A place among the pending answers, held until the response is over however it
@@ -95,33 +103,36 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
 
     Slot = Annotated[None, Depends(slot, scope="request")]
 
-    def start(body: AskRequest) -> Iterator[str | Answer]:
+    def start(body: AskRequest, caller: Caller, route: str) -> Iterator[str | Answer]:
         """The chain's stream with its first event already produced, so that bad
-        input, an empty index or an unreachable LLM fail before any response starts."""
+        input, a collection the caller may not read, an empty index or an unreachable
+        LLM fail before any response starts."""
         if len(body.question) > settings.max_question_chars:
             raise HTTPException(422, f"question longer than {settings.max_question_chars} chars")
         if len(body.history) > settings.max_history:
             raise HTTPException(422, f"history longer than {settings.max_history} questions")
         try:
+            rules.require(caller, body.collection, route)
             # A collection or a path that names nothing is a 404, before anything loads.
             events = chain.collection(body.collection).stream(
                 body.question, body.history, body.k, sources=body.sources
             )
             first = next(events)
+        except AccessRefused as error:
+            raise HTTPException(403, str(error)) from None
         except NotFound as error:
             raise HTTPException(404, str(error)) from None
-        except Unavailable as error:  # Chroma or the LLM
+        except Unavailable as error:  # Chroma, the LLM, or an access rules file gone bad
             raise HTTPException(503, str(error)) from None
         except RagError as error:
             raise HTTPException(400, str(error)) from None
         return itertools.chain([first], events)
 
     @router.post("/api/ask", response_model=Answer, tags=["ask"])
-    def ask(body: AskRequest, _slot: Slot, client_key: Client) -> Answer:
+    def ask(body: AskRequest, _slot: Slot, caller: Client) -> Answer:
         """Answer a question: the JSON object of `rag ask --json`."""
-        del client_key  # authenticated and counted by the dependency
         try:
-            *_, answer = start(body)
+            *_, answer = start(body, caller, "/api/ask")
         except Unavailable as error:
             raise HTTPException(503, str(error)) from None
         assert isinstance(answer, Answer)
@@ -130,11 +141,13 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
     @router.post(
         "/api/ask/stream", tags=["ask"], responses={200: {"content": {"text/event-stream": {}}}}
     )
-    def ask_stream(body: AskRequest, request: Request, _slot: Slot, _: Client) -> StreamingResponse:
+    def ask_stream(
+        body: AskRequest, request: Request, _slot: Slot, caller: Client
+    ) -> StreamingResponse:
         """The same answer as server-sent events: `delta` events with answer text as
         it is produced, then `citations`, then `done` with the complete JSON object
         (whose `answer` replaces the deltas: generated text is checked at the end)."""
-        stream = start(body)
+        stream = start(body, caller, "/api/ask/stream")
 
         def events() -> Iterator[str]:
             try:
@@ -166,9 +179,9 @@ def build_api(chain: Chain, guard: Guard, warmed: threading.Event | None = None)
         )
 
     @router.get("/api/collections", response_model=list[CollectionInfo], tags=["ask"])
-    def collections(_: Client) -> list[CollectionInfo]:
-        """The collections a question may name, with their file and chunk counts."""
-        return chain.collections()
+    def collections(caller: Client) -> list[CollectionInfo]:
+        """The collections the caller may ask, with their file and chunk counts."""
+        return rules.readable(caller, chain.collections(), "/api/collections")
 
     @router.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from rag.chain import Chain
+from rag.errors import RagError
 from ui.chat import build_chat_tab
 from ui.uploads import UPLOAD_SECONDS
 
 if TYPE_CHECKING:
+    from ui.access import Access
     from ui.security import Guard
     from ui.source import SourceLinks
     from ui.uploads import Uploads
@@ -23,27 +25,29 @@ CONCURRENCY = 2
 
 def build_app(
     chain: Chain,
+    guard: "Guard",
+    access: "Access",
     links: "SourceLinks | None" = None,
-    admin: "tuple[Guard, Uploads] | None" = None,
+    uploads: "Uploads | None" = None,
 ) -> gr.Blocks:
-    """The whole UI over ``chain``; ``links`` sign the source cards' links; ``admin``
-    (who is an admin, and their uploads) adds the admin tab, shown to admins only."""
+    """The whole UI over ``chain``, for callers ``guard`` names and ``access`` judges;
+    ``links`` sign the source cards' links; ``uploads`` (the admins' uploads) adds the
+    admin tab, shown to admins only."""
     # Uploads an admin never ingested are deleted an hour on (ui.uploads.UPLOAD_SECONDS).
     with gr.Blocks(
         title="Ask the documents", analytics_enabled=False, delete_cache=(600, UPLOAD_SECONDS)
     ) as app:
         gr.Markdown("# Ask the documents\nAnswers quote the documents; `[n]` links to source n.")
         with gr.Tab("Chat"):
-            build_chat_tab(chain, links)
-        if admin is not None:
+            build_chat_tab(chain, guard, access, links)
+        if uploads is not None:
             # Imported only when enabled: it brings the ingest pipeline and its loaders.
             from ui.admin import build_admin_tab
 
-            guard, uploads = admin
-            tab = build_admin_tab(chain, guard, uploads)
+            tab = build_admin_tab(chain, guard, access, uploads)
 
             def show_to_admins(request: gr.Request) -> dict[str, Any]:
-                return gr.update(visible=guard.is_admin(request.username))
+                return gr.update(visible=access.is_admin(guard.identify(request.request)))
 
             app.load(show_to_admins, None, tab, api_visibility="private")
 
@@ -52,13 +56,18 @@ def build_app(
             history: list[str] | None = None,
             collection: str | None = None,
             sources: list[str] | None = None,
+            request: gr.Request | None = None,
         ) -> dict[str, Any]:
             """Answer a question (from a collection, under some sources); the JSON of
             `rag ask --json`."""
-            target = chain.collection(collection or None)
-            return target.answer(question, history or [], sources=sources or ()).model_dump(
-                mode="json"
-            )
+            caller = guard.identify(request.request if request is not None else None)
+            try:
+                access.require(caller, collection or None, "gradio ask")
+                target = chain.collection(collection or None)
+                answer = target.answer(question, history or [], sources=sources or ())
+            except RagError as error:  # said to the client, as the JSON API says it
+                raise gr.Error(str(error)) from None
+            return answer.model_dump(mode="json")
 
         gr.api(ask, api_name="ask")
     # A bounded queue: past it, Gradio tells the user the server is busy.

@@ -1,6 +1,11 @@
-"""The chat tab: streamed answers, linked citations, source cards, feedback."""
+"""The chat tab: streamed answers, linked citations, source cards, feedback.
 
-from collections.abc import Iterator
+Every question is asked as the page's caller (ui.access): the selector offers the
+collections they may read, each question is checked again, and a caller who may read
+none gets a page that says so instead of the chat.
+"""
+
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -10,13 +15,20 @@ from rag.errors import RagError
 from rag.models import Answer
 from ui import render
 from ui.feedback import record_feedback
-from ui.selector import build_selector
+from ui.selector import build_selector, choices
 
 if TYPE_CHECKING:
+    from ui.access import Access
+    from ui.security import Guard
     from ui.source import SourceLinks
 
 Messages = list[dict[str, Any]]
 ANSWER_VIEW, SOURCES_VIEW = "Answer", "Sources only"
+NO_ACCESS = (
+    "### No collection on this server is open to you\n\n"
+    "You are signed in, but the access rules give you no collection to ask. "
+    "Ask the people who run this server to add you (or one of your groups) to a collection."
+)
 
 
 def message_text(content: Any) -> str:
@@ -45,8 +57,10 @@ def respond(
     answers: dict[int, Any],
     collection: str | None = None,
     links: "SourceLinks | None" = None,
+    check: Callable[[str | None], object] | None = None,
 ) -> Iterator[tuple[Messages, str, dict[int, Any], str]]:
-    """Stream one answer from ``collection`` (None: the default) into the conversation;
+    """Stream one answer from ``collection`` (None: the default) into the conversation,
+    once ``check`` (a ``RagError`` when the caller may not read it) lets it through;
     yields (chat, sources, answers, textbox)."""
     question = question.strip()
     if not question:
@@ -61,6 +75,8 @@ def respond(
     yield messages, "", answers, ""
     streamed = ""
     try:
+        if check is not None:
+            check(collection or None)
         for event in chain.collection(collection or None).stream(question, history):
             if isinstance(event, Answer):
                 answer = event
@@ -93,10 +109,14 @@ def corpus_examples(chain: Chain) -> list[str]:
         return []
 
 
-def build_chat_tab(chain: Chain, links: "SourceLinks | None" = None) -> None:
-    """Lay out the chat inside the current Blocks; ``links`` sign the source cards' links."""
+def build_chat_tab(
+    chain: Chain, guard: "Guard", access: "Access", links: "SourceLinks | None" = None
+) -> None:
+    """Lay out the chat inside the current Blocks, for callers ``guard`` names and
+    ``access`` judges; ``links`` sign the source cards' links."""
     answers = gr.State({})
-    with gr.Row():
+    notice = gr.Markdown(NO_ACCESS, visible=False, elem_id="no-access")
+    with gr.Row() as page:
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(
                 label="Conversation",
@@ -117,18 +137,61 @@ def build_chat_tab(chain: Chain, links: "SourceLinks | None" = None) -> None:
                     [ANSWER_VIEW, SOURCES_VIEW], value=ANSWER_VIEW, label="View", elem_id="view"
                 )
                 clear = gr.Button("Clear conversation", elem_id="clear")
-                collection = build_selector(chain)
+                selector, collection = build_selector(chain)
+            # The corpus's own examples are text of the default collection: shown only to
+            # those who may read it; examples from the settings are the operator's.
+            corpus = not chain.settings.examples
             examples = chain.settings.examples or corpus_examples(chain)
-            if examples:
-                gr.Examples(examples, inputs=question, label="Example questions")
+            shown = (
+                gr.Examples(examples, inputs=question, label="Example questions").dataset
+                if examples
+                else None
+            )
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
             sources = gr.HTML(elem_id="sources")
 
+    def on_load(request: gr.Request) -> tuple[Any, ...]:
+        caller = guard.identify(request.request)
+        update = choices(chain, lambda listed: access.readable(caller, listed, "ui"))
+        closed = "choices" in update and not update["choices"]
+        updates = (
+            update,
+            update.get("value"),
+            gr.update(visible=not closed),
+            gr.update(value=NO_ACCESS, visible=closed),
+        )
+        if shown is None:
+            return updates
+        default = chain.settings.collection
+        try:
+            visible = not closed and (not corpus or access.allows(caller, default, "ui examples"))
+        except RagError:  # the rules cannot be used: a question will say so
+            visible = False
+        return (*updates, gr.update(visible=visible))
+
+    outputs = [selector, collection, page, notice, *([shown] if shown is not None else [])]
+    gr.on(None, on_load, None, outputs, api_visibility="private")
+
     def on_submit(
-        text: str, messages: Messages, mode: str, known: dict[int, Any], name: str | None = None
+        text: str,
+        messages: Messages,
+        mode: str,
+        known: dict[int, Any],
+        name: str | None = None,
+        request: gr.Request | None = None,
     ):
-        yield from respond(chain, text, messages or [], mode, known or {}, name, links)
+        caller = guard.identify(request.request if request is not None else None)
+        yield from respond(
+            chain,
+            text,
+            messages or [],
+            mode,
+            known or {},
+            name,
+            links.for_caller(caller) if links else None,
+            lambda target: access.require(caller, target, "chat"),
+        )
 
     question.submit(
         on_submit,

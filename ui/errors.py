@@ -5,6 +5,7 @@
   plain-text 500).
 - A server the answers depend on (Chroma, the LLM) is unreachable: 503.
 - A collection, or documents under a path, that a request names do not exist: 404.
+- The server's default collection, which the caller may not read (ui.access): 403.
 - Any other ``RagError`` (a problem the user can fix): 400.
 - A method no route serves (TRACE, made-up ones): 405, on every path.
 - Anything else is a bug: 500 ``{"detail": "internal error", "request_id": ...}``,
@@ -24,6 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.errors import NotFound, RagError, Unavailable
+from ui.access import AccessRefused
 
 log = logging.getLogger(__name__)
 # Every method some route serves; any other (TRACE, CONNECT, WebDAV's, made-up ones) gets
@@ -75,6 +77,10 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 
 async def _not_found(request: Request, error: Exception) -> JSONResponse:
     return SafeJSONResponse({"detail": str(error)}, status_code=404)
+
+
+async def _refused(request: Request, error: Exception) -> JSONResponse:
+    return SafeJSONResponse({"detail": str(error)}, status_code=403)
 
 
 async def _user_error(request: Request, error: Exception) -> JSONResponse:
@@ -130,5 +136,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(AccessRefused, _refused)
     app.add_exception_handler(RagError, _user_error)
     app.add_middleware(CatchAll)

@@ -1,10 +1,12 @@
 """Who may ask, how often, and how many at once (the README's "who can ask what").
 
 - Nothing configured: anyone who reaches the server may ask.
-- API tokens (``api_tokens``): ``Authorization: Bearer <token>``.
+- API tokens (``api_tokens``): ``Authorization: Bearer <token>``; an entry
+  ``name:token`` names its token (what access rules and logs use).
 - UI logins (``auth``): the UI's session cookie, or ``Authorization: Basic``.
 - Single sign-on (``trusted_user_header``): a trusted reverse proxy names the
-  user in a header; every route but a few public ones needs it (``AccessGate``).
+  user in a header, and their groups in another (``trusted_groups_header``); every
+  route but a few public ones needs the user (``AccessGate``).
 - Widget tokens: short-lived, signed (itsdangerous), bound to the page's
   origin and good only for asking; issued to explicitly allow-listed origins
   (to the server's own origin too only while nothing is configured), so an
@@ -14,6 +16,8 @@
   client is its user, a hash of its whole API token, its origin and address
   (widget), or its address; the address comes from ``X-Forwarded-For`` only
   when the peer is one of ``trusted_proxies``.
+
+Each of these names a ``Caller`` (ui.access), which the access rules judge.
 """
 
 import base64
@@ -39,6 +43,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rag.errors import RagError
 from rag.settings import Settings, SettingsInvalid
+from ui.access import Caller
 
 _WIDGET_SCOPE = "ask"
 # A source link stays good this long: long enough to read an answer and follow its
@@ -65,11 +70,25 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def _known_token(token: str, settings: Settings) -> bool:
-    """Whether ``token`` is one of ``api_tokens``, compared in constant time."""
-    given = token.encode()
-    secrets_ = [t.get_secret_value().encode() for t in settings.api_tokens]
-    return any([hmac.compare_digest(given, secret) for secret in secrets_])  # no short cut
+def api_tokens(settings: Settings) -> list[tuple[str, bytes]]:
+    """The API tokens as ``(name, token)`` ("" for an unnamed one); a ``RagError`` for a
+    malformed entry, named by number, never by value.
+
+    ``name:token`` names a token: a Bearer token holds no ``:`` (RFC 6750), so an entry
+    without one is an unnamed token, as before tokens had names.
+    """
+    tokens: list[tuple[str, bytes]] = []
+    for number, entry in enumerate(settings.api_tokens, 1):
+        name, colon, token = entry.get_secret_value().partition(":")
+        if not colon:
+            name, token = "", name
+        if (colon and not name.strip()) or not token:
+            raise RagError(f"api_tokens entry {number} (RAG_API_TOKENS) is not token or name:token")
+        tokens.append((name.strip(), token.encode()))
+    names = [name for name, _ in tokens if name]
+    if len(set(names)) < len(names):
+        raise RagError("api_tokens (RAG_API_TOKENS): two tokens have the same name")
+    return tokens
 
 
 def request_origin(request: Request) -> str:
@@ -91,23 +110,6 @@ def logins(settings: Settings) -> dict[str, str]:
     if pairs and settings.trusted_user_header:
         raise RagError("set either auth (UI logins) or trusted_user_header (single sign-on)")
     return pairs
-
-
-def admins(settings: Settings, logins: dict[str, str]) -> frozenset[str]:
-    """Who may use the admin tab (none while it is off); a ``SettingsInvalid`` when it is
-    on but no one could be told apart from anyone else."""
-    if not settings.admin:
-        return frozenset()
-    users = frozenset(user.strip() for user in settings.admin_users if user.strip())
-    if not users or not (logins or settings.trusted_user_header):
-        raise SettingsInvalid(
-            "RAG_ADMIN=1 needs RAG_ADMIN_USERS and a sign-in (RAG_AUTH logins or "
-            "RAG_TRUSTED_USER_HEADER single sign-on); not serving an admin tab anyone could use"
-        )
-    strangers = sorted(users - logins.keys()) if logins else []
-    if strangers:
-        raise SettingsInvalid(f"RAG_ADMIN_USERS: {', '.join(strangers)}: not a UI login (RAG_AUTH)")
-    return users
 
 
 def credentials_configured(settings: Settings) -> bool:
@@ -142,6 +144,11 @@ def startup_warning(settings: Settings, host: str) -> str | None:
             "RAG_TRUSTED_USER_HEADER to protect it)"
         )
     return None
+
+
+def groups_of(value: str) -> frozenset[str]:
+    """The groups of a single sign-on groups header: a comma-separated list."""
+    return frozenset(group.strip() for group in value.split(",") if group.strip())
 
 
 def one_user(value: str | None) -> bool:
@@ -188,14 +195,16 @@ class AccessGate:
     """The outermost layer: notes the peer, applies trusted proxies' X-Forwarded-* headers
     (the one place that does: uvicorn runs with ``proxy_headers=False``) and, with single
     sign-on, answers 401 JSON to any request for a non-public path without the user header
-    from a trusted peer."""
+    from a trusted peer, or with the groups header more than once (a proxy that adds its
+    header after the client's instead of replacing it)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         """Wrap ``app``."""
         self._app = ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
         self._peers = TrustedPeers(settings.trusted_proxies)
-        header = settings.trusted_user_header
+        header, groups = settings.trusted_user_header, settings.trusted_groups_header
         self._header = header.lower().encode("latin-1") if header else None
+        self._groups = groups.lower().encode("latin-1") if groups else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse, or pass the request on."""
@@ -206,7 +215,8 @@ class AccessGate:
                 trusted = scope[PEER] in self._peers
                 values = [value for key, value in scope["headers"] if key == self._header]
                 user = values[0].decode("latin-1") if len(values) == 1 else None
-                if not (trusted and one_user(user)):
+                groups = sum(1 for key, _ in scope["headers"] if key == self._groups)
+                if not (trusted and one_user(user) and groups <= 1):
                     if scope["type"] == "websocket":
                         await send({"type": "websocket.close", "code": 1008})
                         return
@@ -226,7 +236,12 @@ class Guard:
         """Read the security settings once."""
         self._settings = settings
         self.logins = logins(settings)  # a RagError for a malformed entry: refuse to start
-        self.admins = admins(settings, self.logins)
+        self._tokens = api_tokens(settings)
+        if settings.trusted_groups_header and not settings.trusted_user_header:
+            raise SettingsInvalid(
+                "trusted_groups_header (RAG_TRUSTED_GROUPS_HEADER) needs trusted_user_header: "
+                "groups are believed only with the user they belong to"
+            )
         self._open = not credentials_configured(settings)
         self._peers = TrustedPeers(settings.trusted_proxies)
         key = secret_key(settings)
@@ -247,15 +262,34 @@ class Guard:
         users = request.headers.getlist(header)
         return users[0].strip() if len(users) == 1 and one_user(users[0]) else None
 
+    def trusted_groups(self, request: Request) -> frozenset[str]:
+        """The single sign-on user's groups: ``trusted_groups_header`` (comma-separated)
+        sent once by a trusted peer; none otherwise (AccessGate refuses it sent twice)."""
+        header = self._settings.trusted_groups_header
+        if not header or request.scope.get(PEER) not in self._peers:
+            return frozenset()
+        values = request.headers.getlist(header)
+        return groups_of(values[0]) if len(values) == 1 else frozenset()
+
     def ui_user(self, request: Request) -> str | None:
         """The user signed in to the UI: by single sign-on, or by a UI login's session."""
         if self._settings.trusted_user_header:
             return self.trusted_user(request)
         return self.session_user(request)
 
-    def is_admin(self, user: str | None) -> bool:
-        """Whether ``user`` may use the admin tab."""
-        return user is not None and user in self.admins
+    @property
+    def token_names(self) -> frozenset[str]:
+        """The names of the named API tokens."""
+        return frozenset(name for name, _ in self._tokens if name)
+
+    def _token_name(self, credential: str) -> str | None:
+        """The name of the API token ``credential`` is ("" if unnamed), compared in
+        constant time with every token; None when it is none of them."""
+        given, found = credential.encode(), None
+        for name, token in self._tokens:  # no short cut: every comparison is made
+            if hmac.compare_digest(given, token):
+                found = name
+        return found
 
     @staticmethod
     def address(request: Request) -> str:
@@ -293,22 +327,33 @@ class Guard:
             return False
         return claims.get("scope") == _WIDGET_SCOPE and claims.get("origin") == origin
 
-    def source_token(self, collection: str, file_id: str) -> str:
-        """A signed token that opens one ingested file (its source view and original)."""
-        return self._source_links.dumps({"collection": collection, "file": file_id})
+    def source_token(self, collection: str, file_id: str, caller: Caller) -> str:
+        """A signed token that opens one ingested file (its source view and original) for
+        ``caller``, whose access is checked again each time the link is used."""
+        return self._source_links.dumps(
+            {"collection": collection, "file": file_id, "by": [caller.kind, caller.name]}
+        )
 
     def source_client(
         self, request: Request, collection: str, file_id: str, token: str | None
-    ) -> str:
-        """The rate-limit key of a request for a source view or file: a valid source token
-        for exactly that file lets it in; otherwise it needs what ``/api/ask`` needs."""
+    ) -> Caller:
+        """Who asks for a source view or file: with a valid source token for exactly that
+        file, the request's own caller if it has credentials, else the caller the link
+        was signed for (a browser following a link sends no Authorization); without one,
+        what ``/api/ask`` needs. The rules are applied to that caller afterwards."""
         if token:
             try:
                 claims = self._source_links.loads(token, max_age=SOURCE_LINK_SECONDS)
             except (SignatureExpired, BadSignature):
                 claims = None
-            if claims == {"collection": collection, "file": file_id}:
-                return f"source:{self.address(request)}"
+            signed = isinstance(claims, dict) and claims.get("file") == file_id
+            if signed and claims.get("collection") == collection:
+                key = f"source:{self.address(request)}"
+                live = self.identify(request)
+                if live.kind != "anonymous":
+                    return Caller(live.kind, live.name, live.groups, key)
+                kind, name = claims.get("by", ["anonymous", ""])
+                return Caller(kind, name, key=key)
         try:
             return self.authenticate(request)
         except HTTPException as error:
@@ -335,38 +380,52 @@ class Guard:
             return None  # another site's page riding on the session cookie
         return self.session_user(request)
 
-    def authenticate(self, request: Request) -> str:
-        """The client's key for rate limiting; 401 when credentials are needed or wrong."""
+    def authenticate(self, request: Request) -> Caller:
+        """Who the client is (its ``key`` is its rate-limit key); 401 when credentials are
+        needed or wrong."""
         if self._settings.trusted_user_header:
             user = self.trusted_user(request)
             if user is None:
                 raise HTTPException(401, "sign in first: this server is behind single sign-on")
-            return f"user:{user}"
+            return Caller("sso", user, self.trusted_groups(request), f"user:{user}")
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
         scheme, credential = scheme.lower(), credential.strip()
         if scheme == "bearer" and credential:
-            if _known_token(credential, self._settings):
-                return f"token:{hashlib.sha256(credential.encode()).hexdigest()}"
+            name = self._token_name(credential)
+            if name is not None:
+                return Caller(
+                    "token", name, key=f"token:{hashlib.sha256(credential.encode()).hexdigest()}"
+                )
             origin = request.headers.get("origin")
             if origin and self._widget_token_valid(credential, origin):
-                return self.widget_client(origin, request)
+                return Caller("widget", origin, key=self.widget_client(origin, request))
             if not self._open:
                 raise HTTPException(401, "invalid, expired or foreign-origin token")
         if scheme == "basic" and self.logins:
             user = self._basic_user(credential)
             if user is None:
                 raise HTTPException(401, "wrong user name or password")
-            return f"user:{user}"
+            return Caller("login", user, key=f"user:{user}")
         user = self._session_user(request)
         if user is not None:
-            return f"user:{user}"
-        if self._settings.api_tokens and not self.logins:
+            return Caller("login", user, key=f"user:{user}")
+        if self._tokens and not self.logins:
             raise HTTPException(401, "an API token is required (Authorization: Bearer ...)")
         if not self._open:
             raise HTTPException(
                 401, "sign in first: a UI session, Authorization: Basic or Bearer <API token>"
             )
-        return f"ip:{self.address(request)}"
+        return Caller(key=f"ip:{self.address(request)}")
+
+    def identify(self, request: Request | None) -> Caller:
+        """Who the client is, anonymous when it brings no valid credentials (Gradio's
+        routes, which Gradio's login and AccessGate guard themselves)."""
+        if request is None:
+            return Caller()
+        try:
+            return self.authenticate(request)
+        except HTTPException:
+            return Caller(key=f"ip:{self.address(request)}")
 
     def count(self, client: str) -> None:
         """Count one request of ``client``; 429 past the rate limit."""

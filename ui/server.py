@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 
 from rag.chain import Chain
+from ui.access import Access
 from ui.api import build_api
 from ui.app import CSS, THEME, build_app
 from ui.errors import install_error_handlers
@@ -62,14 +63,16 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
-    app.state.guard = guard = Guard(settings)  # a RagError for a malformed login or admin
+    app.state.guard = guard = Guard(settings)  # a RagError for a malformed login or token
+    # Who may read which collection, and who is an admin: a SettingsInvalid for bad rules.
+    access = Access(settings, guard.logins, guard.token_names)
     uploads = Uploads()
     app.add_middleware(ApiBodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(UploadGate, guard=guard, uploads=uploads, settings=settings)
+    app.add_middleware(UploadGate, guard=guard, access=access, uploads=uploads, settings=settings)
     app.add_middleware(AccessGate, settings=settings)  # outermost: peers, proxies, SSO
     install_error_handlers(app)  # JSON errors; around everything, to catch bugs anywhere
-    app.include_router(build_api(chain, app.state.guard, warmed))
-    app.include_router(build_source_routes(chain, guard))
+    app.include_router(build_api(chain, guard, warmed, access))
+    app.include_router(build_source_routes(chain, guard, access))
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -83,8 +86,10 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
         app,
         build_app(
             chain,
+            guard,
+            access,
             SourceLinks(guard, settings.collection),
-            (guard, uploads) if settings.admin else None,
+            uploads if settings.admin else None,
         ),
         path="/",
         auth=list(guard.logins.items()) or None,
@@ -116,10 +121,20 @@ def ui_session(server: FastAPI) -> Callable[[Request], str | None]:
     return user
 
 
+def log_access_decisions() -> None:
+    """Print every access decision (ui.access) on stderr, one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    decisions = logging.getLogger("ui.access")
+    decisions.addHandler(handler)
+    decisions.setLevel(logging.INFO)
+
+
 def serve(chain: Chain, host: str, port: int) -> None:
     """Serve until interrupted; the index and models load in the background meanwhile."""
     warmed = threading.Event()
     app = build_server(chain, warmed)
+    log_access_decisions()
     warning = startup_warning(chain.settings, host)
     if warning:
         print(warning, file=sys.stderr, flush=True)

@@ -5,12 +5,15 @@ A file is named by its opaque id (``rag.models.source_id``: the id of its record
 in the index's manifest), never by a path: the path served comes from the
 manifest, so no request can name a file that was not ingested.
 
-Who may open them: exactly who may ask (``/api/ask``'s credentials), or whoever
-follows a link the server made for someone who could ask. A browser following a
-link sends no ``Authorization`` header, so each link carries a token, signed by
-the server, good for that one file for an hour (``SOURCE_LINK_SECONDS``): the UI
-signs the links of its source cards, the widget asks ``/api/source-link`` for one
-with its own credentials when a citation is opened.
+Who may open them: exactly who may ask (``/api/ask``'s credentials) and read the
+file's collection (ui.access), or whoever follows a link the server made for someone
+who could. A browser following a link sends no ``Authorization`` header, so each link
+carries a token, signed by the server, good for that one file for an hour
+(``SOURCE_LINK_SECONDS``) and naming the caller it was made for: the UI signs the
+links of its source cards, the widget asks ``/api/source-link`` for one with its own
+credentials when a citation is opened. The access rules are applied again each time a
+link is used, to the request's own caller if it has credentials, else to the link's:
+a link made before a rule changed opens only what its caller may read now.
 """
 
 import re
@@ -27,6 +30,7 @@ from rag.chain import Chain
 from rag.index import ChunkIndex, FileRecord
 from rag.settings import Settings
 from rag.source_text import source_text
+from ui.access import Access, Caller
 from ui.api import CollectionName, refuse_other_methods
 from ui.security import Guard
 from ui.source_page import part, source_page
@@ -64,22 +68,34 @@ class SourceLink(BaseModel):
 
 
 class SourceLinks:
-    """Signed links to the source view and original PDFs of citations from one collection."""
+    """Signed links to the source view and original PDFs of citations from one collection,
+    for one caller."""
 
-    def __init__(self, guard: Guard, default: str, collection: str | None = None) -> None:
+    def __init__(
+        self,
+        guard: Guard,
+        default: str,
+        collection: str | None = None,
+        caller: Caller | None = None,
+    ) -> None:
         """Sign with ``guard``'s key, for ``collection`` (None: the server's ``default``,
-        which links leave unnamed)."""
+        which links leave unnamed) and ``caller`` (None: anonymous)."""
         self._guard = guard
         self._default = default
         self._collection = collection or default
+        self._caller = caller or Caller()
         self._named = {"collection": self._collection} if self._collection != default else {}
 
     def in_collection(self, collection: str | None) -> "SourceLinks":
         """The links of citations from ``collection`` (None: the default one)."""
-        return SourceLinks(self._guard, self._default, collection)
+        return SourceLinks(self._guard, self._default, collection, self._caller)
+
+    def for_caller(self, caller: Caller) -> "SourceLinks":
+        """The same links, made for ``caller``."""
+        return SourceLinks(self._guard, self._default, self._collection, caller)
 
     def _query(self, file_id: str, **values: int) -> str:
-        token = self._guard.source_token(self._collection, file_id)
+        token = self._guard.source_token(self._collection, file_id, self._caller)
         return urlencode({**values, **self._named, "token": token})
 
     def view(self, file_id: str, start: int, end: int, prefix: str = "") -> str:
@@ -93,24 +109,28 @@ class SourceLinks:
         return f"{prefix}file/{file_id}?{self._query(file_id)}#page={page}"
 
 
-def build_source_routes(chain: Chain, guard: Guard) -> APIRouter:
-    """The source view, the original-file route and ``/api/source-link`` over ``chain``."""
+def build_source_routes(chain: Chain, guard: Guard, access: Access) -> APIRouter:
+    """The source view, the original-file route and ``/api/source-link`` over ``chain``,
+    for callers the ``access`` rules let read the file's collection."""
     router = APIRouter()
     default = chain.settings.collection
 
     def opened(
-        request: Request, file_id: str, collection: str | None, token: str | None
+        request: Request, file_id: str, collection: str | None, token: str | None, route: str
     ) -> tuple[ChunkIndex, FileRecord, SourceLinks]:
         """The index holding ``file_id`` and its record, once the request may see it."""
         name = collection or default
         if not _FILE_ID.fullmatch(file_id):
             raise HTTPException(404, "no ingested file has this id")
-        guard.count(guard.source_client(request, name, file_id, token))
+        caller = guard.source_client(request, name, file_id, token)
+        guard.count(caller.key)
+        # Refused: a 403 for the default collection, else a missing collection's 404.
+        access.require(caller, collection, route)
         index = chain.collection(name).index  # an unknown collection: NotFound, a JSON 404
         record = index.file_record(file_id)
         if record is None:
             raise HTTPException(404, "no ingested file has this id")
-        return index, record, SourceLinks(guard, default, name)
+        return index, record, SourceLinks(guard, default, name, caller)
 
     @router.get("/source/{source_id}", response_class=HTMLResponse, tags=["sources"])
     def source_view(
@@ -123,7 +143,7 @@ def build_source_routes(chain: Chain, guard: Guard) -> APIRouter:
     ) -> HTMLResponse:
         """An ingested file's extracted text, the span ``start``-``end`` marked and
         scrolled into view (link to it with ``#quote``)."""
-        index, record, links = opened(request, source_id, collection, token)
+        index, record, links = opened(request, source_id, collection, token, "/source")
         with guard.held():  # reading and rendering a long file costs as much as an answer
             found = source_text(index, record)
             span = _span(start, end, len(found.text))
@@ -146,14 +166,16 @@ def build_source_routes(chain: Chain, guard: Guard) -> APIRouter:
         token: str | None = None,
     ) -> FileResponse:
         """An ingested PDF as it is on disk (open it at a page with ``#page=N``)."""
-        _, record, _ = opened(request, source_id, collection, token)
+        _, record, _ = opened(request, source_id, collection, token, "/file")
         return _pdf(record, chain.settings)
 
     @router.post("/api/source-link", response_model=SourceLink, tags=["sources"])
     def source_link(body: SourceLinkRequest, request: Request) -> SourceLink:
         """A link (relative to the server's root) that opens the source view at the span,
         for a client that may ask but cannot send its credentials with a link (the widget)."""
-        index, record, links = opened(request, body.source_id, body.collection, None)
+        index, record, links = opened(
+            request, body.source_id, body.collection, None, "/api/source-link"
+        )
         with guard.held():  # the text is put together from the file's chunks
             _span(body.start, body.end, len(source_text(index, record).text))  # 422 past its end
         return SourceLink(url=links.view(body.source_id, body.start, body.end))

@@ -7,8 +7,8 @@ Ingest). Any client can send any other path instead, and a mounted Gradio app (n
 the check happens here, in front of Gradio: every path an event names must be one that
 this user's own upload stored, and nothing else reaches Gradio.
 
-- ``/gradio_api/upload`` answers only admins (``admin_users``), only with the admin
-  tab on; Gradio bounds each file by ``max_file_mb``.
+- ``/gradio_api/upload`` answers only admins (``admin_users`` and members of
+  ``admin_groups``), only with the admin tab on; Gradio bounds each file by ``max_file_mb``.
 - Any other Gradio request whose JSON names a file (an object with a ``path``) is
   refused unless each path is one this user uploaded and has not used yet.
 - Gradio's requests from another site's page (an ``Origin`` that is neither this
@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.settings import Settings
+from ui.access import Access
 from ui.security import Guard, request_origin, route_path
 
 UPLOAD_ROUTE = "/gradio_api/upload"
@@ -104,10 +105,13 @@ class UploadGate:
     """Uploads for admins only; events name only the caller's own uploads; Gradio's
     requests only from this server's pages and allowed origins."""
 
-    def __init__(self, app: ASGIApp, guard: Guard, uploads: Uploads, settings: Settings) -> None:
+    def __init__(
+        self, app: ASGIApp, guard: Guard, access: Access, uploads: Uploads, settings: Settings
+    ) -> None:
         """Wrap ``app`` (the whole server; only Gradio's routes are looked at)."""
         self._app = app
         self._guard = guard
+        self._access = access
         self._uploads = uploads
         self._admin = settings.admin
         self._origins = frozenset(settings.allowed_origins)
@@ -142,10 +146,11 @@ class UploadGate:
         if not self._admin:
             await _send_json(scope, receive, send, 404, "uploads are off: the admin tab is off")
             return
-        user = self._user(scope)
-        if not self._guard.is_admin(user):
+        caller = self._guard.identify(Request(scope))
+        if not self._access.is_admin(caller):
             await _send_json(scope, receive, send, 403, "only an admin may upload files")
             return
+        user = caller.name
         body = bytearray()
 
         async def capture(message: Message) -> None:

@@ -1,12 +1,15 @@
 """A real app server over a real index, and headless Chromium driven by Playwright."""
 
+import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -140,3 +143,11 @@ def quote_in_view(page: Page, text: str) -> None:
     assert box is not None and viewport is not None
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
     assert page.evaluate("window.scrollY") > 0, "the quote was on screen without scrolling"
+
+
+def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coroutine`` to its end in a thread of its own: once a browser test has run,
+    Playwright's sync API keeps an event loop running in the main thread, where
+    ``asyncio.run`` refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

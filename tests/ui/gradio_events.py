@@ -55,9 +55,30 @@ def fn_index(client: httpx.Client, elem_id: str) -> int:
     raise AssertionError(f"no event is triggered by #{elem_id}")
 
 
-def call(client: httpx.Client, fn: int, data: list[Any]) -> Outcome:
-    """Join the queue for event ``fn`` with ``data`` and wait for its end."""
-    session = uuid.uuid4().hex
+def api_index(client: httpx.Client, api_name: str) -> int:
+    """The number of the event with ``api_name`` (``gr.api`` endpoints have no trigger)."""
+    config = client.get("/config").json()
+    for number, dependency in enumerate(config["dependencies"]):
+        if dependency.get("api_name") == api_name:
+            return number
+    raise AssertionError(f"no event is named {api_name}")
+
+
+def load_index(client: httpx.Client, elem_id: str) -> int:
+    """The number of the page-load event that updates the component with ``elem_id``."""
+    config = client.get("/config").json()
+    ids = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+    for number, dependency in enumerate(config["dependencies"]):
+        loads = any(trigger == "load" for _, trigger in dependency["targets"])
+        if loads and elem_id in [ids.get(output) for output in dependency["outputs"]]:
+            return number
+    raise AssertionError(f"no page-load event updates #{elem_id}")
+
+
+def call(client: httpx.Client, fn: int, data: list[Any], session: str | None = None) -> Outcome:
+    """Join the queue for event ``fn`` with ``data`` and wait for its end; events called
+    with the same ``session`` share the page's state (a new session when None)."""
+    session = session or uuid.uuid4().hex
     joined = client.post(
         "/gradio_api/queue/join", json={"fn_index": fn, "data": data, "session_hash": session}
     )

@@ -16,6 +16,7 @@ from rag.chain import Chain
 from rag.embeddings import load_embeddings
 from rag.settings import Settings, SettingsInvalid
 from tests.conftest import SEEDS
+from tests.ui.conftest import run_async
 from tests.ui.gradio_events import call, file_data, fn_index, login, upload
 from ui.admin import NOT_ADMIN
 from ui.server import build_server
@@ -85,7 +86,7 @@ def test_an_ingest_naming_a_server_file_is_refused_and_the_file_is_never_read(
 ) -> None:
     client = connect("admin")  # even an admin may ingest only what they uploaded
     before = chain.index.count()
-    outcome = call(client, fn_index(client, "ingest"), [[file_data(str(secret_file))]])
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(str(secret_file))], None])
     assert outcome.status == 403
     assert chain.index.count() == before
     assert "vault" not in indexed_text(chain)
@@ -99,7 +100,7 @@ def test_a_path_uploaded_by_another_user_cannot_be_named(connect: Connect, chain
     status, stored = upload(admin, "parking.txt", NOTE)
     assert status == 200
     other = connect("bob")
-    outcome = call(other, fn_index(other, "ingest"), [[file_data(stored[0])]])
+    outcome = call(other, fn_index(other, "ingest"), [[file_data(stored[0])], None])
     assert outcome.status == 403
     assert "north lot" not in indexed_text(chain)
 
@@ -111,14 +112,14 @@ def test_an_upload_is_ingested_once_and_its_copies_removed(
     status, stored = upload(client, "parking.txt", NOTE)
     assert status == 200 and Path(stored[0]).is_file()
     ingest_fn = fn_index(client, "ingest")
-    outcome = call(client, ingest_fn, [[file_data(stored[0])]])
+    outcome = call(client, ingest_fn, [[file_data(stored[0])], None])
     assert outcome.output[0].startswith("Ingested 1 file: 1 added"), outcome
     assert "north lot" in indexed_text(chain)
     # The index holds the text; neither Gradio's stored upload nor our copy is kept.
     assert not Path(stored[0]).exists()
     assert list((tmp_path / "data" / "uploads").iterdir()) == []
     # A stored upload is good for one ingest.
-    assert call(client, ingest_fn, [[file_data(stored[0])]]).status == 403
+    assert call(client, ingest_fn, [[file_data(stored[0])], None]).status == 403
 
 
 def test_an_uploaded_pdf_is_kept_private_for_the_file_route(
@@ -129,7 +130,7 @@ def test_an_uploaded_pdf_is_kept_private_for_the_file_route(
     pdf = write_pdf(tmp_path / "rota.pdf", ["Night shifts are paid double on public holidays."])
     client = connect("admin")
     _, stored = upload(client, "rota.pdf", pdf.read_bytes())
-    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])]])
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], None])
     assert outcome.output[0].startswith("Ingested 1 file"), outcome
     kept = tmp_path / "data" / "uploads" / "rota.pdf"
     assert kept.is_file() and kept.stat().st_mode & 0o777 == 0o600
@@ -144,8 +145,8 @@ def test_someone_not_an_admin_cannot_remove_list_or_ingest(
     client = connect(user)
     before = chain.index.count()
     source = next(iter(chain.index.sources()))
-    removed = call(client, remove_fn, [source])
-    listed = call(client, list_fn, [])
+    removed = call(client, remove_fn, [source, None])
+    listed = call(client, list_fn, [None])
     if user is None:  # not signed in: Gradio's own login check refuses first
         assert removed.status == listed.status == 401
     else:
@@ -157,7 +158,7 @@ def test_someone_not_an_admin_cannot_remove_list_or_ingest(
 def test_a_remove_by_an_admin_works(connect: Connect, chain: Chain) -> None:
     client = connect("admin")
     source = next(iter(chain.index.sources()))
-    outcome = call(client, fn_index(client, "remove"), [source])
+    outcome = call(client, fn_index(client, "remove"), [source, None])
     assert outcome.output == [f"Removed 11 chunks of {source}."]
     assert chain.index.count() == 0
 
@@ -179,13 +180,13 @@ def test_single_sign_on_admins_are_named_users(connect: Connect, chain: Chain) -
     client = connect(None, **settings)
     source = next(iter(chain.index.sources()))
     client.headers["X-Forwarded-User"] = "carol"
-    assert call(client, fn_index(client, "remove"), [source]).error == NOT_ADMIN
+    assert call(client, fn_index(client, "remove"), [source, None]).error == NOT_ADMIN
     assert chain.index.count() == 11
     assert upload(client, "parking.txt", NOTE)[0] == 403
     client.headers["X-Forwarded-User"] = "admin"
     status, stored = upload(client, "parking.txt", NOTE)
     assert status == 200
-    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])]])
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], None])
     assert outcome.output[0].startswith("Ingested 1 file"), outcome
 
 
@@ -195,6 +196,7 @@ def test_single_sign_on_admins_are_named_users(connect: Connect, chain: Chain) -
         {"admin_users": []},  # nobody named
         {"auth": [], "admin_users": ["admin"]},  # named, but no sign-in tells them apart
         {"admin_users": ["mallory"]},  # not one of the logins
+        {"auth": [], "admin_users": [], "admin_groups": ["ops"]},  # a group, but no sign-in
     ],
 )
 def test_an_admin_tab_that_anyone_could_use_refuses_to_start(
@@ -273,10 +275,12 @@ def test_a_failed_upload_of_a_name_already_ingested_keeps_the_original(
     client = connect("admin")
     ingest_fn = fn_index(client, "ingest")
     _, stored = upload(client, "rota.pdf", pdf.read_bytes())
-    assert call(client, ingest_fn, [[file_data(stored[0])]]).output[0].startswith("Ingested 1")
+    assert (
+        call(client, ingest_fn, [[file_data(stored[0])], None]).output[0].startswith("Ingested 1")
+    )
     kept = tmp_path / "data" / "uploads" / "rota.pdf"
     _, stored = upload(client, "rota.pdf", b"%PDF-1.4 not a PDF at all")
-    outcome = call(client, ingest_fn, [[file_data(stored[0])]])
+    outcome = call(client, ingest_fn, [[file_data(stored[0])], None])
     assert "skipped" in outcome.output[0]
     assert kept.read_bytes() == pdf.read_bytes()  # the file /file/... serves is still there
 
@@ -285,14 +289,14 @@ def test_one_bad_path_uses_up_none_of_the_uploads(connect: Connect, secret_file:
     client = connect("admin")
     ingest_fn = fn_index(client, "ingest")
     _, stored = upload(client, "parking.txt", NOTE)
-    both = [[file_data(stored[0]), file_data(str(secret_file))]]
+    both = [[file_data(stored[0]), file_data(str(secret_file))], None]
     assert call(client, ingest_fn, both).status == 403
-    assert call(client, ingest_fn, [[file_data(stored[0])]]).output[0].startswith("Ingested 1")
+    assert (
+        call(client, ingest_fn, [[file_data(stored[0])], None]).output[0].startswith("Ingested 1")
+    )
 
 
 def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
-    import asyncio
-
     from ui.security import AccessGate
 
     reached: list[bool] = []
@@ -316,5 +320,61 @@ def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
         "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
         "query_string": b"", "root_path": "",
     }  # fmt: skip
-    asyncio.run(gate(scope, receive, send))
+    run_async(gate(scope, receive, send))
     assert reached == [] and sent[0]["status"] == 401
+
+
+# --- Admin groups, and ingest into a chosen collection (issue 23) -------------------
+
+
+def test_members_of_an_admin_group_are_admins(connect: Connect, chain: Chain) -> None:
+    groups = {"access": {"groups": {"ops": ["bob"]}}, "admin_users": [], "admin_groups": ["ops"]}
+    bob = connect("bob", **groups)
+    status, stored = upload(bob, "parking.txt", NOTE)
+    assert status == 200
+    outcome = call(bob, fn_index(bob, "ingest"), [[file_data(stored[0])], None])
+    assert outcome.output[0].startswith("Ingested 1 file"), outcome
+    admin = connect("admin", **groups)  # no longer named, and in no admin group
+    assert upload(admin, "parking.txt", NOTE)[0] == 403
+    source = next(iter(chain.index.sources()))
+    assert call(admin, fn_index(admin, "remove"), [source, None]).error == NOT_ADMIN
+
+
+def test_single_sign_on_admin_groups_come_from_the_proxy(connect: Connect) -> None:
+    settings = {
+        "auth": [],
+        "trusted_user_header": "X-Forwarded-User",
+        "trusted_groups_header": "X-Forwarded-Groups",
+        "admin_users": [],
+        "admin_groups": ["rag-admins"],
+    }
+    client = connect(None, **settings)
+    client.headers["X-Forwarded-User"] = "erin"
+    assert upload(client, "parking.txt", NOTE)[0] == 403
+    client.headers["X-Forwarded-Groups"] = "staff, rag-admins"
+    status, stored = upload(client, "parking.txt", NOTE)
+    assert status == 200
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], None])
+    assert outcome.output[0].startswith("Ingested 1 file"), outcome
+
+
+def test_an_admin_ingests_into_a_chosen_collection(connect: Connect, chain: Chain) -> None:
+    client = connect("admin")
+    _, stored = upload(client, "parking.txt", NOTE)
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], "facilities"])
+    assert outcome.output[0].startswith("Ingested 1 file"), outcome
+    assert "north lot" not in indexed_text(chain)  # the default collection is unchanged
+    listed = call(client, fn_index(client, "admin-tab"), ["facilities"])
+    assert "parking.txt" in str(listed.output) and "netflix" not in str(listed.output)
+    asked = client.post(
+        "/api/ask", json={"question": "Where do visitors park?", "collection": "facilities"}
+    )
+    assert asked.status_code == 200 and "north lot" in asked.json()["answer"]
+
+
+def test_a_chosen_collection_must_be_a_collection_name(connect: Connect, chain: Chain) -> None:
+    client = connect("admin")
+    _, stored = upload(client, "parking.txt", NOTE)
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], "../hr"])
+    assert outcome.error is not None and "collection" in outcome.error
+    assert "north lot" not in indexed_text(chain)

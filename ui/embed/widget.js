@@ -3,7 +3,9 @@
  *
  *   <script src="https://bot.example/widget.js" data-title="Ask the handbook" defer></script>
  *
- * data-collection="hr" asks that collection instead of the server's default.
+ * data-collection="hr" asks that collection instead of the server's default, if the
+ * page's origin may read it (README, "Who can read which collection"); a refusal is
+ * shown as the server words it.
  *
  * Self-contained: no external requests but to the server that served this
  * script. Everything lives in a shadow root, so the host page's CSS cannot
