@@ -144,9 +144,7 @@ class ExtractiveAnswerer:
         missing = {c.id: c for c in chunks if c.id not in found}
         spans = {i: quotable(c) for i, c in missing.items()}
         stored = self._store.get(i for i in missing if spans[i]) if self._store else {}
-        stored = {
-            i: v for i, v in stored.items() if len(v) == len(spans[i]) and v.shape[1] == dims
-        }
+        stored = {i: v for i, v in stored.items() if len(v) == len(spans[i]) and v.shape[1] == dims}
         to_embed = [missing[i] for i in missing if spans[i] and i not in stored]
         if to_embed:
             embedded = embed_sentences(to_embed, self._embeddings)
