@@ -16,7 +16,7 @@ that introduces it, when the question asks how to do something.
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,16 +60,26 @@ def quotable(chunk: Chunk) -> list[tuple[int, int]]:
     ]
 
 
-def embed_sentences(chunks: Sequence[Chunk], embeddings: Embeddings) -> dict[str, np.ndarray]:
+def embed_sentences(
+    chunks: Sequence[Chunk],
+    embeddings: Embeddings,
+    known: Mapping[str, Sequence[float]] | None = None,
+) -> dict[str, np.ndarray]:
     """The vectors of each chunk's ``quotable`` sentences (chunks with none are left out),
-    each distinct sentence embedded once: neighbouring chunks overlap. Rounded to the
-    store's float16 so that an answer does not change when they next come from it."""
+    each distinct sentence embedded once: neighbouring chunks overlap, and a sentence in
+    ``known`` (text to vector, as a one-sentence chunk just embedded) is not embedded again.
+    Rounded to the store's float16 so that an answer does not change when they next come
+    from it."""
+    known = known or {}
     spans = {chunk.id: quotable(chunk) for chunk in chunks}
     texts = {chunk.id: [chunk.text[a:b] for a, b in spans[chunk.id]] for chunk in chunks}
     distinct = list(dict.fromkeys(text for found in texts.values() for text in found))
     if not distinct:
         return {}
-    vectors = np.array(embeddings.embed_documents(distinct), dtype=np.float16).astype(np.float32)
+    fresh = [text for text in distinct if text not in known]
+    embedded = dict(zip(fresh, embeddings.embed_documents(fresh) if fresh else []))
+    rows = [known[text] if text in known else embedded[text] for text in distinct]
+    vectors = np.array(rows, dtype=np.float16).astype(np.float32)
     row = {text: n for n, text in enumerate(distinct)}
     return {i: vectors[[row[t] for t in found]] for i, found in texts.items() if found}
 
