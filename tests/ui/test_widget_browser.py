@@ -53,10 +53,21 @@ def widget_ask(page: Page, question: str) -> None:
     """Open the widget if needed and ask; Playwright's CSS pierces the open shadow root."""
     if not page.locator(".panel.open").count():
         page.locator(".launcher").click()
-    page.locator(".panel input").fill(question)
+    asked = page.locator(".panel .turn .q").filter(has_text=question)
+    before = asked.count()
     # A click, not Enter: the host page's Gradio iframe can take the focus while it
-    # loads, and a key press then goes there (the question stayed in the box).
-    page.locator(".panel button[type=submit]").click()
+    # loads, and a key press then goes there (the question stayed in the box). While
+    # it loads on a busy machine, a first fill was once lost too (CI: the box empty and
+    # no turn shown): asked once more, as its reader would; a question lost twice fails.
+    for _ in range(2):
+        page.locator(".panel input").fill(question)
+        page.locator(".panel button[type=submit]").click()
+        try:
+            expect(asked).to_have_count(before + 1, timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(asked).to_have_count(before + 1)
 
 
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
