@@ -38,7 +38,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag.models import source_id  # noqa: E402
+from rag.schema import source_id  # noqa: E402
 from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment  # noqa: E402
 from tests.documents import write_pdf  # noqa: E402
 from tests.servers import BIN, free_port, nginx_with, running  # noqa: E402

@@ -42,7 +42,7 @@ from squad_corpus import (
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 
 COLD_QUESTION = "Which film used AI tools to de-age characters?"

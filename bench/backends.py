@@ -46,9 +46,9 @@ from evals.suite import SuiteRow
 from ingest.chunker import chunk_document
 from ingest.loaders import load
 from ingest.pipeline import ingest
-from rag.embeddings import embedder_id, load_embeddings, resolve_model
-from rag.index import open_index
-from rag.retrieval import build_retriever
+from rag.models.embeddings import embedder_id, load_embeddings, resolve_model
+from rag.retrieve.hybrid import build_retriever
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 
 DEFAULT_OUT = REPO / "bench" / "results" / "backends.json"
@@ -95,7 +95,7 @@ COLD_START = """
 import time
 began = time.perf_counter()
 import json, sys
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 load_embeddings(Settings(embedding_backend=sys.argv[1])).embed_query("cold start")
 print(json.dumps({"seconds": time.perf_counter() - began, "torch": "torch" in sys.modules}))

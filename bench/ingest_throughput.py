@@ -51,8 +51,8 @@ from squad_corpus import (
 
 from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_COLLECTION, recipe_chunks
 from ingest.pipeline import discover, ingest
-from rag.embeddings import load_embeddings
-from rag.index import open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 
 # The recipe embeds with sentence-transformers on torch, as the tutorials do; ours

@@ -36,7 +36,7 @@ from evals.runner import RETRIEVAL_DEPTH, RowResult, aggregate, row_result, scor
 from evals.suite import SuiteRow
 from ingest.loaders import load
 from rag.chain import Chain
-from rag.models import Answer, Passage
+from rag.schema import Answer, Passage
 from rag.settings import Settings
 
 SHOWN = [

@@ -97,9 +97,9 @@ def ingest_docs(data: Path, folders: list[Path], log: Path) -> None:
 def embedder_limit(data: Path, ingest_rate: float, sample: int = 500) -> str:
     """The embedder's own throughput on a sample of the indexed chunks (all cores, as the
     ingest has), chunk texts alone and with their sentences, against the ingest's rate."""
-    from rag.embeddings import load_embeddings
-    from rag.extractive import embed_sentences
-    from rag.index import open_index
+    from rag.answer.extractive import embed_sentences
+    from rag.models.embeddings import load_embeddings
+    from rag.retrieve.index import open_index
     from rag.settings import Settings
 
     settings = Settings(data_dir=data)

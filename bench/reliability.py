@@ -138,7 +138,7 @@ class Snapshot:
 
 def snapshot(data_dir: Path) -> Snapshot:
     """The chunk ids, duplicate count, manifest and in-progress mark of ``data_dir``'s index."""
-    from rag.index import open_index
+    from rag.retrieve.index import open_index
     from rag.settings import Settings
 
     index = open_index(Settings(data_dir=data_dir))
@@ -161,7 +161,7 @@ def kill_while_writing(
 
     Returns False when the ingest ended before the mark was seen.
     """
-    from rag.index import open_index
+    from rag.retrieve.index import open_index
     from rag.settings import Settings
 
     index = open_index(Settings(data_dir=data_dir))

@@ -33,7 +33,7 @@ from evals.runner import passage_rank
 from evals.suite import SuiteRow
 from evals.tune_retrieval import RULE
 from rag.chain import Chain
-from rag.models import Passage
+from rag.schema import Passage
 from rag.settings import Settings
 from rag.tuned import TUNED
 

@@ -10,7 +10,7 @@ from start to exit, its own peak RSS read with ``wait4``:
 - ``rag serve``: seconds until /readyz answers 200, one warm-up question, then
   /api/ask p50/p95 over questions made from the corpus, one at a time;
 - BM25 in this process: a cold ``LiveBm25(index).current()`` built from Chroma,
-  and one starting from the state the server saved (``rag.lexical.cache_path``);
+  and one starting from the state the server saved (``rag.retrieve.lexical.cache_path``);
 - ``rag ingest`` again: unchanged; after appending a sentence to one file;
   after inserting a paragraph at the top of the file with the most chunks.
 
@@ -310,10 +310,10 @@ def serve_latency(
 
 def bm25_seconds(data_dir: Path, backend: str) -> dict[str, Any]:
     """Seconds of a cold ``LiveBm25(index).current()``: built from Chroma, and loaded
-    from the state the server saved (``rag.lexical.cache_path``) when there is one.
+    from the state the server saved (``rag.retrieve.lexical.cache_path``) when there is one.
     The index is opened untimed first, so Chroma's client start-up is not counted."""
-    from rag import lexical
-    from rag.index import open_index
+    from rag.retrieve import lexical
+    from rag.retrieve.index import open_index
 
     settings = Settings(data_dir=data_dir, embedding_backend=backend)
     index = open_index(settings)
@@ -373,7 +373,7 @@ def langchain_recipe(corpus: Corpus, work: Path) -> dict[str, Any]:
     """evals/recipe.py's LangChain recipe indexing the corpus in this process, embedder
     warm: sentence-transformers on torch (HuggingFaceEmbeddings), as the tutorials do."""
     from evals.recipe import LangChainRecipe
-    from rag.embeddings import load_embeddings
+    from rag.models.embeddings import load_embeddings
 
     settings = Settings(data_dir=work / "recipe", embedding_backend="torch")
     load_embeddings(settings).embed_query("warm up")

@@ -1,7 +1,7 @@
 """Learning the answerability gate from tune-split feature rows.
 
 A logistic regression (scikit-learn) over standardised features: a few weights
-that numpy evaluates at run time (rag/answerability.py). Cross-validation on the
+that numpy evaluates at run time (rag/answer/answerability.py). Cross-validation on the
 tune rows, grouped by document so that no fold shares an article, picks the
 regularisation and gives the out-of-fold probabilities the threshold is chosen
 on: the best mean abstention F1 over the sets among thresholds whose false
@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupKFold
 from evals import metrics
 from evals.gate_data import Evidence
 from evals.tune import MAX_FALSE_ABSTENTION
-from rag.answerability import FEATURES
+from rag.answer.answerability import FEATURES
 from rag.errors import RagError
 
 THRESHOLDS = np.round(np.arange(0, 1.0001, 0.005), 3)
@@ -97,7 +97,7 @@ class Model:
         return 1 / (1 + np.exp(-(z @ self.coefficients + self.intercept)))
 
     def dump(self) -> dict[str, Any]:
-        """The JSON form rag.answerability.Gate loads."""
+        """The JSON form rag.answer.answerability.Gate loads."""
         return {
             "kind": "logistic regression on standardised features",
             "features": list(self.names),

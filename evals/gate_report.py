@@ -21,13 +21,13 @@ from evals.gate_fit import (
     out_of_fold,
 )
 from evals.tune import MAX_FALSE_ABSTENTION, markdown_table
-from rag.answerability import FEATURES
-from rag.extractive import selected
+from rag.answer.answerability import FEATURES
+from rag.answer.extractive import selected
 
 
 def answer_text(evidence: Evidence, floor: float, max_sentences: int) -> str:
     """The extractive answer's quotes: the best sentences within the follower margin
-    of the first, none below ``floor`` (rag/extractive.py's selection)."""
+    of the first, none below ``floor`` (rag/answer/extractive.py's selection)."""
     return " ".join(c.quote for c in selected(evidence.ranked, floor, max_sentences))
 
 
@@ -190,7 +190,7 @@ def markdown(gate: dict[str, Any], evidence: dict[str, Any], png: str) -> str:
             f"Threshold: **{gate['threshold']}** (declined below).",
             f"Rule: {gate['training']['rule']}.",
             "",
-            "Features: rag/answerability.py (``features``); weights below.",
+            "Features: rag/answer/answerability.py (``features``); weights below.",
             "",
             "## Dev splits, beside today's threshold",
             "",

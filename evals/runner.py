@@ -15,7 +15,7 @@ from evals.relevance import citation_relevant, has_gold, passage_relevant
 from evals.suite import SuiteRow
 from evals.validity import citation_valid
 from rag.chain import Chain
-from rag.models import Answer, Citation, Passage
+from rag.schema import Answer, Citation, Passage
 
 RETRIEVAL_DEPTH = 10
 _MARKER = re.compile(r"\s*\[\d+\]")

@@ -28,8 +28,8 @@ from evals.splits import membership
 from evals.suite import SuiteRow
 from evals.tune_rerank import RERANK_DEPTHS, RERANK_RULE, choose_rerank
 from evals.tune_retrieval import tune_fusion
+from rag.answer.extractive import Signal
 from rag.chain import Chain
-from rag.extractive import Signal
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

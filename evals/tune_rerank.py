@@ -1,4 +1,4 @@
-"""The re-ranking by best sentence (rag/rerank.py) chosen on the tune splits.
+"""The re-ranking by best sentence (rag/retrieve/rerank.py) chosen on the tune splits.
 
 Every variant re-orders the passages observed once per question (evals/tune.py
 ``observe``), so the whole grid costs seconds. Depth 0 (no re-ranking) is a
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from evals.tune_retrieval import RANKS, rank_figures
-from rag.rerank import rerank_order
+from rag.retrieve.rerank import rerank_order
 
 if TYPE_CHECKING:
     from evals.tune import Observed

@@ -21,10 +21,10 @@ from typing import Any
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.relevance import has_gold, passage_relevant
 from evals.suite import SuiteRow
-from rag.embeddings import load_embeddings
-from rag.index import open_index
-from rag.lexical import LiveBm25, cache_path
-from rag.retrieval import fuse, fuse_scores
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.hybrid import fuse, fuse_scores
+from rag.retrieve.index import open_index
+from rag.retrieve.lexical import LiveBm25, cache_path
 from rag.settings import Settings
 
 DEPTH = 100

@@ -1,8 +1,8 @@
 """The catalog of a deployment: several named document sets (collections), one process.
 
-Each collection is its own index (rag.index: a Chroma collection and its file
-manifest) with its own BM25 state (rag.lexical, saved per collection) and its
-own manifest cache (rag.scope). What costs seconds or memory once per process,
+Each collection is its own index (rag.retrieve.index: a Chroma collection and its file
+manifest) with its own BM25 state (rag.retrieve.lexical, saved per collection) and its
+own manifest cache (rag.retrieve.scope). What costs seconds or memory once per process,
 the embedder and the answerers, is loaded once and shared by the chains over
 every collection (``Chain(..., models=...)``); sentence vectors are cached by
 content-addressed chunk id, so one cache serves every collection.
@@ -43,7 +43,7 @@ def list_collections(settings: Settings, client: "ClientAPI | None" = None) -> l
 
     The default collection is listed even before anything is ingested into it.
     """
-    from rag.index import collection_names, collection_sizes, open_client
+    from rag.retrieve.index import collection_names, collection_sizes, open_client
 
     client = client or open_client(settings)
     try:
@@ -64,7 +64,7 @@ def list_collections(settings: Settings, client: "ClientAPI | None" = None) -> l
 
 def missing_collection(name: str) -> NotFound:
     """What asking collection ``name`` raises when there is none: word for word what
-    ``rag.index`` says, so that a caller refused a collection (ui.access) cannot tell
+    ``rag.retrieve.index`` says, so that a caller refused a collection (ui.access) cannot tell
     the refusal from a missing collection (tests/ui/test_collection_access.py checks)."""
     return NotFound(
         f"no collection {name!r}: `rag collections` lists them, "
@@ -91,7 +91,7 @@ class Collections:
 
     @cached_property
     def _client(self) -> "ClientAPI":
-        from rag.index import open_client
+        from rag.retrieve.index import open_client
 
         return open_client(self._default.settings)
 

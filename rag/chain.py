@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
+from rag.answer.followup import standalone_question
 from rag.errors import LlmUnavailable, RagError
-from rag.followup import standalone_question
-from rag.models import Answer, Citation, Passage, Timings
+from rag.schema import Answer, Citation, Passage, Timings
 from rag.settings import Settings
 
 # Chroma, the embedder, LangChain and the LLM client are imported where first used,
@@ -16,12 +16,12 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from rag.answerability import Gate
+    from rag.answer.answerability import Gate
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.generative import GenerativeAnswerer
     from rag.catalog import CollectionInfo, Collections
-    from rag.extractive import ExtractiveAnswerer
-    from rag.generative import GenerativeAnswerer
-    from rag.index import ChunkIndex
-    from rag.scope import SourceScope
+    from rag.retrieve.index import ChunkIndex
+    from rag.retrieve.scope import SourceScope
 
 # Streamed pieces: a word with the white space after it.
 _PIECE = re.compile(r"\S+\s*")
@@ -79,7 +79,7 @@ class Chain:
     @cached_property
     def index(self) -> "ChunkIndex":
         """The Chroma index."""
-        from rag.index import open_index
+        from rag.retrieve.index import open_index
 
         return open_index(self.settings)
 
@@ -88,7 +88,7 @@ class Chain:
         """The embedder ``settings`` choose (one per process, shared by every chain)."""
         if self._models is not None:
             return self._models.embeddings
-        from rag.embeddings import load_embeddings
+        from rag.models.embeddings import load_embeddings
 
         return load_embeddings(self.settings)
 
@@ -97,7 +97,7 @@ class Chain:
         # Retriever and answerer share one embedding of each question.
         if self._models is not None:
             return self._models._queries
-        from rag.embeddings import QueryCache
+        from rag.models.embeddings import QueryCache
 
         return QueryCache(self.embeddings)
 
@@ -106,7 +106,7 @@ class Chain:
         """The hybrid retriever over the index, unless another was given."""
         if self._retriever is not None:
             return self._retriever
-        from rag.retrieval import build_retriever
+        from rag.retrieve.hybrid import build_retriever
 
         return build_retriever(self.settings, self.index, self._queries)
 
@@ -115,8 +115,8 @@ class Chain:
         """The extractive answerer, its sentence vectors kept in ``data_dir/cache``."""
         if self._models is not None:
             return self._models.answerer
-        from rag.extractive import ExtractiveAnswerer
-        from rag.sentence_store import sentence_store
+        from rag.answer.extractive import ExtractiveAnswerer
+        from rag.retrieve.sentence_store import sentence_store
 
         return ExtractiveAnswerer(self._queries, self.settings, sentence_store(self.settings))
 
@@ -129,8 +129,8 @@ class Chain:
         """The LLM answerer (only when ``settings.llm`` is not ``none``)."""
         if self._models is not None:
             return self._models.generator
-        from rag.generative import GenerativeAnswerer
-        from rag.llm import create_chat_model
+        from rag.answer.generative import GenerativeAnswerer
+        from rag.models.llm import create_chat_model
 
         return GenerativeAnswerer(create_chat_model(self.settings))
 
@@ -156,11 +156,11 @@ class Chain:
         Args:
             question: what the user asked.
             history: earlier questions of the conversation, oldest first; a
-                follow-up is retrieved together with the last one (rag.followup),
+                follow-up is retrieved together with the last one (rag.answer.followup),
                 or rewritten by the LLM when one is configured.
             k: passages to retrieve (``settings.k`` when None).
             sources: path prefixes (folders or files) to restrict retrieval to
-                (rag.scope); none: every document of the collection.
+                (rag.retrieve.scope); none: every document of the collection.
 
         Returns:
             The answer, its citations, whether it abstained, and stage timings.
@@ -187,7 +187,7 @@ class Chain:
         The extractive answer is whole at once; it is cut into words so that
         every surface renders it the way a generating LLM streams.
         """
-        from rag.scope import SourceScope
+        from rag.retrieve.scope import SourceScope
 
         question = self._check_question(question)
         scope = SourceScope.parse(sources)
@@ -209,9 +209,9 @@ class Chain:
 
     def _retrieve(self, query: str, k: int | None, scope: "SourceScope | None") -> list[Passage]:
         """The ``k`` best passages: retrieved, then the first ``rerank_depth`` re-ranked
-        by their best sentence (rag.rerank; only with the built-in retriever: evals
+        by their best sentence (rag.retrieve.rerank; only with the built-in retriever: evals
         measure the baselines' retrievers as they are)."""
-        from rag.retrieval import HybridRetriever
+        from rag.retrieve.hybrid import HybridRetriever
 
         k = k or self.settings.k
         own = isinstance(self.retriever, HybridRetriever)
@@ -223,7 +223,7 @@ class Chain:
         else:
             raise RagError("source filters work with the built-in retrievers only")
         if depth:
-            from rag.rerank import rerank
+            from rag.retrieve.rerank import rerank
 
             best = self.answerer.best_sentences(query, pool[:depth])
             pool = rerank(pool[:depth], best, self.settings.rerank_weight) + pool[depth:]
@@ -232,7 +232,7 @@ class Chain:
     def _extractive(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
     ) -> Answer:
-        from rag.extractive import ABSTENTION
+        from rag.answer.extractive import ABSTENTION
 
         answerer, _ = self.answerer, self.retriever  # load models outside the timings
         began = time.perf_counter()
@@ -250,7 +250,7 @@ class Chain:
     @cached_property
     def gate(self) -> "Gate":
         """The answerability gate (rag/gate.json)."""
-        from rag.answerability import Gate
+        from rag.answer.answerability import Gate
 
         return Gate.load()
 
@@ -265,8 +265,8 @@ class Chain:
         retriever is the built-in hybrid one: the gate learned from evidence with
         both sides' scores and BM25's document frequencies.
         """
-        from rag.answerability import features, question_terms
-        from rag.retrieval import HybridRetriever
+        from rag.answer.answerability import features, question_terms
+        from rag.retrieve.hybrid import HybridRetriever
 
         ranked = self.answerer.ranked(question, passages, standalone)
         answerable = None
@@ -281,8 +281,8 @@ class Chain:
     def _generative(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
     ) -> Iterator[str | Answer]:
-        from rag.citation_check import check_answer
-        from rag.extractive import ABSTENTION
+        from rag.answer.citation_check import check_answer
+        from rag.answer.extractive import ABSTENTION
 
         generator, _ = self.generator, self.retriever  # load models outside the timings
         began = time.perf_counter()

@@ -26,7 +26,7 @@ from rag.settings import (
 # embedder, LangChain), evals/ and ui/ are imported inside the commands that use
 # them, so `rag --help` and `rag config` answer at once and `rag ask` starts sooner.
 if TYPE_CHECKING:
-    from rag.models import Answer
+    from rag.schema import Answer
 
 app = typer.Typer(
     help="Ask questions about a folder of documents; answers cite exact passages.",
@@ -95,9 +95,9 @@ def ingest(
     With --collection, into that collection (created if new) instead of the default.
     """
     from ingest.pipeline import ingest as run_ingest
-    from rag.embeddings import load_embeddings
-    from rag.index import open_index, reset_index
-    from rag.lexical import LiveBm25, cache_path
+    from rag.models.embeddings import load_embeddings
+    from rag.retrieve.index import open_index, reset_index
+    from rag.retrieve.lexical import LiveBm25, cache_path
 
     settings = _settings(**({"collection": collection} if collection else {}))
     _warn_if_exposed(settings)
@@ -162,7 +162,7 @@ def ask(
     """Answer a question from the indexed documents, citing exact passages."""
     from rag.catalog import valid_name
     from rag.chain import Chain
-    from rag.models import Answer
+    from rag.schema import Answer
 
     settings = _settings(**({"k": k} if k is not None else {}))
     try:

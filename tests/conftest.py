@@ -41,7 +41,7 @@ def settings(tmp_path: Path) -> Settings:
 def seeded_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     """One chain over an index of the seeds, shared by read-only tests."""
     from ingest.pipeline import ingest
-    from rag.embeddings import load_embeddings
+    from rag.models.embeddings import load_embeddings
 
     root = tmp_path_factory.mktemp("seeded")
     corpus_dir = Path(shutil.copytree(SEEDS, root / "seeds"))
@@ -62,7 +62,7 @@ def located_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     """One chain over PDF, .pptx, .docx and Markdown files (tests.documents), shared by
     read-only tests of locations and of the source view."""
     from ingest.pipeline import ingest
-    from rag.embeddings import load_embeddings
+    from rag.models.embeddings import load_embeddings
     from tests.documents import write_located_corpus
 
     root = tmp_path_factory.mktemp("located")

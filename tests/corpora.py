@@ -69,8 +69,8 @@ def build_deployment(root: Path, chroma_url: str | None = None) -> Deployment:
     Sources are named relative to ``root`` (``hr/policies/remote-work.md``).
     """
     from ingest.pipeline import ingest
-    from rag.embeddings import load_embeddings
-    from rag.index import open_index
+    from rag.models.embeddings import load_embeddings
+    from rag.retrieve.index import open_index
 
     write_files(root, {**HR, **ENGINEERING})
     settings = Settings(data_dir=root / "data", collection="hr", chroma_url=chroma_url)

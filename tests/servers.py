@@ -193,7 +193,7 @@ def nginx(folder: Path, prefix: str, upstream: int, site: Path) -> Iterator[str]
 @contextmanager
 def llm_server(folder: Path) -> Iterator[str]:
     """A real OpenAI-compatible server (llama_cpp.server) with SmolLM2; yields its /v1 URL."""
-    from rag.llm import default_gguf
+    from rag.models.llm import default_gguf
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"

@@ -23,9 +23,9 @@ from ingest.loaders import LOADERS
 from ingest.pipeline import display_name, ingest
 from rag.catalog import valid_name
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
 from rag.errors import NotFound, RagError
-from rag.index import open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import open_index
 from ui.access import Access
 from ui.security import Guard
 from ui.uploads import Uploads

@@ -14,8 +14,8 @@ from pydantic import AfterValidator, BaseModel, Field, StrictInt, field_validato
 from rag.catalog import CollectionInfo
 from rag.chain import Chain
 from rag.errors import NotFound, RagError, Unavailable
-from rag.models import Answer
-from rag.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
+from rag.retrieve.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
+from rag.schema import Answer
 from rag.settings import check_collection_name
 from ui.access import Access, AccessRefused, Caller
 from ui.errors import METHODS, request_id

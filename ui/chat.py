@@ -12,7 +12,7 @@ import gradio as gr
 
 from rag.chain import Chain
 from rag.errors import RagError
-from rag.models import Answer
+from rag.schema import Answer
 from ui import render
 from ui.feedback import record_feedback
 from ui.selector import build_selector, choices

@@ -11,7 +11,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from rag.models import Answer, Citation, Passage
+from rag.schema import Answer, Citation, Passage
 
 if TYPE_CHECKING:
     from ui.source import SourceLinks

@@ -1,7 +1,7 @@
 """The source view: ``/source/{id}`` shows an ingested file's text at the quote,
 ``/file/{id}`` serves an ingested PDF, and links to both.
 
-A file is named by its opaque id (``rag.models.source_id``: the id of its record
+A file is named by its opaque id (``rag.schema.source_id``: the id of its record
 in the index's manifest), never by a path: the path served comes from the
 manifest, so no request can name a file that was not ingested.
 
@@ -27,9 +27,9 @@ from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from ingest.pipeline import file_digest
 from rag.chain import Chain
-from rag.index import ChunkIndex, FileRecord
+from rag.retrieve.index import ChunkIndex, FileRecord
+from rag.retrieve.source_text import source_text
 from rag.settings import Settings
-from rag.source_text import source_text
 from ui.access import Access, Caller
 from ui.api import CollectionName, refuse_other_methods
 from ui.security import Guard

@@ -10,9 +10,9 @@ from evals.tune import (
     choose_weight,
 )
 from evals.tune_rerank import choose_rerank
-from rag.citation_check import Support
-from rag.extractive import Signal
-from rag.models import Citation
+from rag.answer.citation_check import Support
+from rag.answer.extractive import Signal
+from rag.schema import Citation
 
 
 def _signal(quote: str, cosine: float, overlap: float) -> Signal:

@@ -7,7 +7,7 @@ import pytest
 from evals import validity
 from evals.validity import citation_valid, independent
 from ingest.loaders import load
-from rag.models import Citation
+from rag.schema import Citation
 from tests.documents import write_docx, write_pdf_pages, write_pptx
 
 PAGE = """<html><head><title>Llamas</title><style>p {color: red}</style></head><body>

@@ -16,7 +16,7 @@ from ingest import loaders
 from ingest.chunker import chunk_document
 from ingest.pipeline import Discovered, discover
 from rag.cli import app
-from rag.index import open_index
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 from tests.documents import write_docx, write_pdf
 from tests.servers import BIN

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.index import open_index
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.ui.conftest import serve

@@ -7,8 +7,8 @@ import pytest
 
 from ingest.chunker import chunk_document
 from ingest.loaders import load
-from rag.models import Chunk, Location
-from rag.source_text import assemble
+from rag.retrieve.source_text import assemble
+from rag.schema import Chunk, Location
 from tests.conftest import SEED_FILE, SEEDS
 from tests.documents import (
     BAKERY_SLIDES,

@@ -8,8 +8,8 @@ from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from ingest.loaders import LOADERS
 from ingest.pipeline import ingest
-from rag.embeddings import load_embeddings
-from rag.index import ChunkIndex, open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import ChunkIndex, open_index
 from rag.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.pipeline import ingest
+from rag.answer.citation_check import instruction_like
 from rag.chain import Chain
-from rag.citation_check import instruction_like
-from rag.embeddings import load_embeddings
 from rag.errors import LlmUnavailable
-from rag.models import Answer
+from rag.models.embeddings import load_embeddings
+from rag.schema import Answer
 from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.servers import free_port, llm_server

@@ -6,8 +6,8 @@ import pytest
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
 from rag.errors import RagError
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 from tests.servers import chroma_server, free_port
 

@@ -60,7 +60,7 @@ def test_ingest_reset_rebuilds_the_index_from_nothing(corpus: Path) -> None:
 
 
 def test_ingest_reset_replaces_an_index_built_by_another_embedder(corpus: Path) -> None:
-    from rag.index import ChunkIndex, open_client
+    from rag.retrieve.index import ChunkIndex, open_client
     from rag.settings import Settings
 
     settings = Settings()
@@ -83,7 +83,7 @@ def test_importing_the_cli_and_chain_loads_no_heavy_library() -> None:
 
 
 def test_ingest_leaves_the_bm25_state_saved_for_the_server(corpus: Path) -> None:
-    from rag.lexical import Bm25, cache_path
+    from rag.retrieve.lexical import Bm25, cache_path
     from rag.settings import Settings
 
     assert runner.invoke(app, ["ingest"]).exit_code == 0

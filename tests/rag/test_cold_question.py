@@ -10,7 +10,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 from tests.conftest import SEEDS
 

@@ -9,10 +9,10 @@ import pytest
 from ingest.pipeline import ingest
 from rag.catalog import list_collections
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
 from rag.errors import NotFound
-from rag.index import collection_names, open_client, open_index, reset_index
-from rag.scope import SourceScope
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import collection_names, open_client, open_index, reset_index
+from rag.retrieve.scope import SourceScope
 from rag.settings import Settings
 from tests.corpora import (
     ENGINEERING_QUESTION,
@@ -142,7 +142,7 @@ def test_a_file_record_is_found_after_the_collection_is_rebuilt(tmp_path: Path) 
     # As the source view reads it: a server's open index, then `rag ingest --reset`.
     from langchain_core.embeddings import DeterministicFakeEmbedding
 
-    from rag.models import source_id
+    from rag.schema import source_id
 
     (tmp_path / "docs").mkdir()
     leave = tmp_path / "docs" / "leave.md"

@@ -6,7 +6,7 @@ import pytest
 
 from rag.catalog import list_collections
 from rag.errors import ChromaUnavailable, NotFound
-from rag.index import open_client
+from rag.retrieve.index import open_client
 from tests.corpora import ENGINEERING_QUESTION, REMOTE_QUESTION, build_deployment
 from tests.servers import chroma_server
 

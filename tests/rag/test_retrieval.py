@@ -6,8 +6,8 @@ import pytest
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.retrieval import fuse, fuse_scores
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.hybrid import fuse, fuse_scores
 from rag.settings import Settings
 
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ingest.pipeline import ingest
 from rag.chain import Chain
 from rag.cli import app
-from rag.retrieval import build_retriever
+from rag.retrieve.hybrid import build_retriever
 from rag.settings import Settings
 from ui.api import build_api
 from ui.security import Guard

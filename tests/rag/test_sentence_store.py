@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.extractive import ExtractiveAnswerer
-from rag.sentence_store import SentenceStore
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.sentence_store import SentenceStore
 
 pytestmark = pytest.mark.slow
 QUESTION = "Which film used AI tools to de-age characters?"

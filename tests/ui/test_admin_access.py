@@ -13,7 +13,7 @@ from gradio.utils import get_upload_folder
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings, SettingsInvalid
 from tests.conftest import SEEDS
 from tests.ui.conftest import run_async

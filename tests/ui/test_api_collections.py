@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.index import open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 from tests.corpora import (
     ENGINEERING,

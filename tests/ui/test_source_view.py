@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.chain import Chain
-from rag.models import source_id
-from rag.source_text import source_text
+from rag.retrieve.source_text import source_text
+from rag.schema import source_id
 from tests.corpora import ENGINEERING_QUESTION, Deployment
 from tests.documents import write_pdf
 from ui.server import build_server

@@ -33,7 +33,7 @@ from chromadb.errors import NotFoundError
 from pydantic import BaseModel
 
 from rag.errors import ChromaUnavailable, NotFound, RagError
-from rag.models import Chunk, source_id
+from rag.schema import Chunk, source_id
 from rag.settings import Settings
 
 # Records per request: far below SQLite's variable limit, few server round trips.
@@ -287,7 +287,7 @@ class ChunkIndex:
 
     @_followed
     def file_record(self, file_id: str) -> FileRecord | None:
-        """The record of the file whose id (``rag.models.source_id``) is ``file_id``."""
+        """The record of the file whose id (``rag.schema.source_id``) is ``file_id``."""
         found = self._files.get(ids=[file_id], include=["metadatas"])
         metadatas = found["metadatas"] or []
         return FileRecord.model_validate(metadatas[0]) if metadatas else None
@@ -471,7 +471,7 @@ def open_index(settings: Settings, *, create: bool = False) -> ChunkIndex:
     to ask it is ``NotFound``. The built-in default collection is the exception: a
     fresh install has it, empty, so that asking says to run ``rag ingest``.
     """
-    from rag.embeddings import embedder_id
+    from rag.models.embeddings import embedder_id
 
     create = create or settings.collection == DEFAULT_COLLECTION
     return ChunkIndex(

@@ -4,7 +4,7 @@ Rule: a question with a pronoun ("it", "they", "this", ...) or that opens by
 pointing back ("what about ...", "how about ...", "and ...", "also ...") is
 retrieved together with the previous question of the conversation, and its answer
 sentence is chosen by the mean of its scores for the follow-up and for that
-combined question (rag.extractive): "Which country is it from?" takes its subject
+combined question (rag.answer.extractive): "Which country is it from?" takes its subject
 from the earlier turn. Any other question stands on its own, so a change of
 topic ("What is the capital of Argentina?") is not dragged back to the last one.
 """

@@ -9,7 +9,7 @@ passage, if it cites none) holds a sentence close to it:
 where term overlap is the share of the generated sentence's content words the
 passage sentence contains, ``support >= citation_supported_at``, and the
 sentence is grounded in that passage: no number or name the passage lacks, no
-negation the best sentence lacks (rag/grounding.py). Both settings are chosen by
+negation the best sentence lacks (rag/answer/grounding.py). Both settings are chosen by
 ``rag eval tune`` on true claims and hard negatives of the tune splits. The
 passage sentence that gives the best support becomes the citation's quote, so a
 generated answer still cites exact character spans. Markers that point at no
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.grounding import ungrounded
-from rag.models import CheckedSentence, Citation, Passage
+from rag.answer.grounding import ungrounded
+from rag.schema import CheckedSentence, Citation, Passage
 from rag.settings import Settings
 from rag.text import sentence_spans, tokenize
 

@@ -19,8 +19,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.errors import RagError
-from rag.model_cache import build_once
-from rag.model_cache import cache_folder as _cache_folder
+from rag.models.model_cache import build_once
+from rag.models.model_cache import cache_folder as _cache_folder
 
 OPSET = 17
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.models import Chunk, Citation, Passage
-from rag.sentence_store import SentenceStore
+from rag.retrieve.sentence_store import SentenceStore
+from rag.schema import Chunk, Citation, Passage
 from rag.settings import Settings
 from rag.text import folded, sentence_spans, tokenize
 
@@ -221,7 +221,7 @@ class ExtractiveAnswerer:
 
     def best_sentences(self, question: str, passages: Sequence[Passage]) -> list[float]:
         """Each passage's best sentence score (0 when it has no candidate sentence),
-        what rag.rerank blends with the retrieval score."""
+        what rag.retrieve.rerank blends with the retrieval score."""
         weight = self._settings.answer_similarity_weight
         return [
             float(np.max(weight * cosines + (1 - weight) * np.array(overlaps))) if overlaps else 0.0
@@ -242,7 +242,7 @@ class ExtractiveAnswerer:
     ) -> list[Citation]:
         """``score`` for ``question``; for a follow-up, each sentence scores the mean of
         its scores for ``question`` and for ``standalone`` (the follow-up made to stand
-        alone, rag.followup). "Which country is it from?" names no subject: the
+        alone, rag.answer.followup). "Which country is it from?" names no subject: the
         subject then comes from the earlier turn, the ask from this one."""
         own = self.score(question, passages)
         if not standalone or standalone.strip() == question.strip():

@@ -13,8 +13,8 @@ import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.index import ChunkIndex, FileRecord
-from rag.models import Chunk, Location
+from rag.retrieve.index import ChunkIndex, FileRecord
+from rag.schema import Chunk, Location
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 - ``torch``: the sentence-transformers model (``langchain_huggingface``), unit vectors.
 - ``onnx``: the same model exported once to ONNX and run by onnxruntime
-  (:mod:`rag.onnx_model`); the same vectors as ``torch``, loaded without torch.
+  (:mod:`rag.models.onnx_model`); the same vectors as ``torch``, loaded without torch.
 - ``static``: a model2vec static model distilled offline from the same model
-  (:mod:`rag.static_model`); loaded without torch, much faster, less accurate.
+  (:mod:`rag.models.static_model`); loaded without torch, much faster, less accurate.
 
 Exports and distilled models are cached under ``~/.cache/rag-chat/``
-(:mod:`rag.model_cache`), built on first use.
+(:mod:`rag.models.model_cache`), built on first use.
 
 Importing this module imports neither torch nor transformers: each backend
 imports its libraries when it is first loaded.
@@ -87,11 +87,11 @@ def _load_torch(model_dir: str, batch_size: int, threads: int) -> Embeddings:
 def _load(backend: str, model_dir: str, batch_size: int, threads: int) -> Embeddings:
     # Loading the torch model takes seconds, so one instance per process serves every caller.
     if backend == "static":
-        from rag.static_model import load_static
+        from rag.models.static_model import load_static
 
         return load_static(model_dir, STATIC_PCA_DIMS)
     if backend == "onnx":
-        from rag.onnx_model import load_onnx
+        from rag.models.onnx_model import load_onnx
 
         return load_onnx(model_dir, batch_size, threads)
     if backend == "torch":

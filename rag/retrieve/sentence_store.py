@@ -69,6 +69,6 @@ class SentenceStore:
 
 def sentence_store(settings: "Settings") -> SentenceStore:
     """The store of the embedder ``settings`` choose, under ``data_dir/cache``."""
-    from rag.embeddings import embedder_id
+    from rag.models.embeddings import embedder_id
 
     return SentenceStore(settings.data_dir / "cache", embedder_id(settings))

@@ -13,10 +13,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from rag.index import ChunkIndex
-from rag.lexical import LiveBm25, cache_path
-from rag.models import Chunk, Passage
-from rag.scope import LiveFiles, SourceScope
+from rag.retrieve.index import ChunkIndex
+from rag.retrieve.lexical import LiveBm25, cache_path
+from rag.retrieve.scope import LiveFiles, SourceScope
+from rag.schema import Chunk, Passage
 from rag.settings import Settings
 
 

@@ -22,10 +22,10 @@ from typing import Any, Self
 
 import numpy as np
 
-from rag.models import Citation, Passage
+from rag.schema import Citation, Passage
 from rag.text import tokenize
 
-GATE_PATH = Path(__file__).with_name("gate.json")
+GATE_PATH = Path(__file__).parent.parent / "gate.json"
 _ASKING = frozenset({"mani", "much"})
 
 # What a typed question asks for, and a pattern of text that can hold it.
@@ -113,7 +113,7 @@ def question_terms(question: str) -> list[str]:
 
 
 def idf(held: int, chunks: int) -> float:
-    """BM25's idf (rag/lexical.py) of a term ``held`` by that many of ``chunks`` chunks."""
+    """BM25's idf (rag/retrieve/lexical.py) of a term ``held`` by that many of ``chunks`` chunks."""
     return math.log(1 + (chunks - held + 0.5) / (held + 0.5))
 
 

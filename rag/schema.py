@@ -59,7 +59,7 @@ class Chunk(BaseModel):
 
     ``headings``, ``pages`` and ``slides`` let a quote inside it be located
     without reading the file again (``location``); ``gap`` lets the document's
-    text be put back together from its chunks (rag/source_text.py).
+    text be put back together from its chunks (rag/retrieve/source_text.py).
     """
 
     id: str
@@ -236,6 +236,6 @@ class Answer(BaseModel):
     sentences: list[CheckedSentence] | None = Field(None, exclude_if=_absent)
     verified: float | None = Field(None, exclude_if=_absent)
     notice: str | None = Field(None, exclude_if=_absent)
-    # The gate's probability that the passages answer the question (rag.answerability).
+    # The gate's probability that the passages answer the question (rag.answer.answerability).
     answerable: float | None = Field(None, exclude_if=_absent)
     passages: list[Passage] = Field(default_factory=list, exclude=True)

@@ -2,7 +2,7 @@
 
 Retrieval scores a passage as a whole: a 1000-character chunk about the right
 subject can outrank the one whose single sentence answers the question. The
-answerer scores every sentence anyway (rag/extractive.py), so the first
+answerer scores every sentence anyway (rag/answer/extractive.py), so the first
 ``rerank_depth`` passages are re-ordered by a blend of the two, at the cost of
 embedding those passages' sentences (kept in the sentence store afterwards).
 Depth and weight are chosen by ``rag eval tune`` on the tune splits.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.models import Passage
+from rag.schema import Passage
 
 
 def blend(retrieval: Sequence[float], best_sentences: Sequence[float], weight: float) -> np.ndarray:

@@ -3,7 +3,7 @@
 Distillation (``model2vec.distill``, which runs the transformer over its whole
 vocabulary and needs torch) happens once per model folder and parameter set,
 about a minute on 2 idle cores. The result is cached in
-``~/.cache/rag-chat/static/<model>-<key>/`` (:mod:`rag.model_cache`); every
+``~/.cache/rag-chat/static/<model>-<key>/`` (:mod:`rag.models.model_cache`); every
 later load reads that folder with numpy, tokenizers and safetensors only,
 without importing torch. Delete the folder to rebuild it.
 """
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.model_cache import build_once
-from rag.model_cache import cache_folder as _cache_folder
+from rag.models.model_cache import build_once
+from rag.models.model_cache import cache_folder as _cache_folder
 
 # model2vec's defaults, written out because they are part of the cache key.
 SIF_COEFFICIENT = 1e-4

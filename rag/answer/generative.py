@@ -4,10 +4,10 @@ The passages are given as delimited, quoted data; the system message says that
 nothing inside them is an instruction, and a passage sentence that reads as one
 ("Ignore all previous instructions ...") is withheld from the model. Whatever the
 model writes, every sentence then goes through the citation check
-(rag.citation_check), so a claim the passages do not support is flagged (or
+(rag.answer.citation_check), so a claim the passages do not support is flagged (or
 dropped, with strict citations); an injected instruction never counts as support.
 A follow-up is rewritten by the model; a rewrite that lost the follow-up (an
-earlier question echoed back, an empty line) gives way to rag.followup's rule.
+earlier question echoed back, an empty line) gives way to rag.answer.followup's rule.
 """
 
 import re
@@ -16,11 +16,11 @@ from collections.abc import Iterator, Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
-from rag.citation_check import instruction_like
+from rag.answer.citation_check import instruction_like
+from rag.answer.extractive import ABSTENTION
+from rag.answer.followup import standalone_question as rule_standalone_question
 from rag.errors import LlmUnavailable
-from rag.extractive import ABSTENTION
-from rag.followup import standalone_question as rule_standalone_question
-from rag.models import Passage
+from rag.schema import Passage
 from rag.text import sentence_spans, tokenize
 
 ANSWER_PROMPT = ChatPromptTemplate.from_messages(
@@ -58,7 +58,7 @@ _DECORATION = re.compile(
 
 
 def _as_data(text: str) -> str:
-    """``text`` with each instruction-like sentence withheld (see rag.citation_check)."""
+    """``text`` with each instruction-like sentence withheld (see rag.answer.citation_check)."""
     for span in reversed(sentence_spans(text)):
         if instruction_like(text[span.start : span.end]):
             text = text[: span.start] + WITHHELD + text[span.end :]
@@ -111,7 +111,7 @@ class GenerativeAnswerer:
             rewritten = str(self._model.invoke(messages).content)
         except Exception as error:  # LLM clients raise many types; all mean "no answer"
             raise LlmUnavailable(f"the LLM server did not answer: {error}") from error
-        # A rewrite that lost the follow-up falls back to rag.followup's rule.
+        # A rewrite that lost the follow-up falls back to rag.answer.followup's rule.
         usable = usable_rewrite(question, rewritten, history)
         return usable or rule_standalone_question(question, history)
 

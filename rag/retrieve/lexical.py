@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from rag.index import ChunkIndex
-from rag.models import Chunk
+from rag.retrieve.index import ChunkIndex
+from rag.schema import Chunk
 from rag.settings import Settings
 from rag.text import tokenize
 

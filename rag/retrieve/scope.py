@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from rag.errors import NotFound, RagError
 
 if TYPE_CHECKING:  # the API imports this module; Chroma loads only with the index
-    from rag.index import ChunkIndex
+    from rag.retrieve.index import ChunkIndex
 
 # Enough for any real question; keeps a request from naming thousands of prefixes.
 MAX_PREFIXES = 20

@@ -46,7 +46,7 @@ def create_chat_model(settings: Settings) -> BaseChatModel:
     if settings.llm == "llamacpp":
         if importlib.util.find_spec("llama_cpp") is None:
             raise RagError("llm=llamacpp needs the extra: pip install '.[llm]'")
-        from rag.llamacpp_chat import ChatLlamaCpp
+        from rag.models.llamacpp_chat import ChatLlamaCpp
 
         return ChatLlamaCpp(
             model_path=settings.llm_model_path or default_gguf(),
