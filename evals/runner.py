@@ -67,7 +67,8 @@ def _nan_for_null(metrics: Any) -> Any:
 
 
 def dump_runs(runs: Sequence[RunResult]) -> str:
-    """Results as strict JSON (what ``rag eval --json`` writes): NaN becomes null."""
+    """Results as strict JSON (what ``rag eval run --json`` prints, ``--json-out``
+    writes): NaN becomes null."""
     return json.dumps([json.loads(run.model_dump_json()) for run in runs], indent=1)
 
 

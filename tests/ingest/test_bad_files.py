@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from ingest import loaders
 from ingest.chunker import chunk_document
 from ingest.pipeline import Discovered, discover
-from rag.cli import app
 from rag.retrieve.index import open_index
 from rag.settings import Settings
 from tests.documents import write_docx, write_pdf

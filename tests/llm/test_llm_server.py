@@ -129,7 +129,7 @@ def test_cli_and_ui_say_the_llm_is_unreachable(
 ) -> None:
     from typer.testing import CliRunner
 
-    from rag.cli import app
+    from cli.main import app
     from ui.chat import ANSWER_VIEW, respond
 
     dead = f"http://127.0.0.1:{free_port()}/v1"
@@ -171,7 +171,7 @@ def test_the_cli_streams_a_generated_answer(
 ) -> None:
     from typer.testing import CliRunner
 
-    from rag.cli import app
+    from cli.main import app
 
     for name, value in {
         "RAG_DATA_DIR": str(index_dir),

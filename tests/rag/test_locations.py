@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from ingest.loaders import load
 from ingest.pipeline import ingest
 from rag.answer.citation_check import check_answer
 from rag.chain import Chain
-from rag.cli import app
 from rag.models.embeddings import load_embeddings
 from rag.retrieve.index import open_index
 from rag.schema import Citation, source_id

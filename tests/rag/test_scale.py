@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from typer.testing import CliRunner
 
+from cli.main import app
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.cli import app
 from rag.retrieve.hybrid import build_retriever
 from rag.settings import Settings
 from ui.api import build_api

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from rag.cli import app
+from cli.main import app
 from rag.settings import Settings, setting_origins
 from tests.servers import BIN
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rag.cli import app
+from cli.main import app
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -75,7 +75,7 @@ def test_ingest_reset_replaces_an_index_built_by_another_embedder(corpus: Path) 
 def test_importing_the_cli_and_chain_loads_no_heavy_library() -> None:
     # `rag --help` and `rag config` stay fast; commands import what they use.
     heavy = ("torch", "sentence_transformers", "chromadb", "langchain_core", "gradio")
-    code = f"import sys, rag.cli, rag.chain; print([m for m in {heavy!r} if m in sys.modules])"
+    code = f"import sys, cli.main, rag.chain; print([m for m in {heavy!r} if m in sys.modules])"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rag.cli import app
+from cli.main import app
 from tests.corpora import ENGINEERING, ENGINEERING_QUESTION, HR, REMOTE_QUESTION, write_files
 
 pytestmark = pytest.mark.slow
