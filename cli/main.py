@@ -119,8 +119,9 @@ def ask(
     ] = None,
 ) -> None:
     """Answer a question from the indexed documents, citing exact passages."""
-    from rag.catalog import valid_name
+    from rag.catalog import Collections
     from rag.chain import Chain
+    from rag.retrieve.collections import valid_name
     from rag.schema import Answer
 
     settings = read_settings(**({"k": k} if k is not None else {}))
@@ -132,7 +133,7 @@ def ask(
     # (markers verified, unsupported sentences flagged or dropped) follows on stdout.
     live = settings.llm != "none" and not as_json
     try:
-        chain = Chain(settings).collection(collection)
+        chain = Collections(Chain(settings)).get(collection)
         # A killed (or still running) ingest leaves the index part-updated: say so, answer.
         unfinished = chain.index.unfinished_ingest()
         if unfinished:
@@ -157,7 +158,7 @@ def ask(
 @app.command("collections")
 def list_collections(as_json: JsonOption = False) -> None:
     """List the collections (document sets) with their file and chunk counts."""
-    from rag.catalog import list_collections as listed
+    from rag.retrieve.collections import list_collections as listed
 
     settings = read_settings()
     try:

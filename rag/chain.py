@@ -1,5 +1,6 @@
 """The one entry point every surface calls: ``Chain.answer(question, history)``."""
 
+import math
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -8,8 +9,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from rag.answer.followup import standalone_question
 from rag.errors import LlmUnavailable, RagError
-from rag.schema import Answer, Citation, Passage, Timings
+from rag.schema import Answer, CheckedSentence, Citation, Passage, Timings
 from rag.settings import Settings
+from rag.shared import SharedModels
 
 # Chroma, the embedder, LangChain and the LLM client are imported where first used,
 # so that importing this module (every command, the server) stays fast.
@@ -19,7 +21,6 @@ if TYPE_CHECKING:
     from rag.answer.answerability import Gate
     from rag.answer.extractive import ExtractiveAnswerer
     from rag.answer.generative import GenerativeAnswerer
-    from rag.catalog import CollectionInfo, Collections
     from rag.retrieve.index import ChunkIndex
     from rag.retrieve.scope import SourceScope
 
@@ -42,39 +43,19 @@ class Chain:
         self,
         settings: Settings,
         retriever: PassageRetriever | None = None,
-        models: "Chain | None" = None,
+        models: SharedModels | None = None,
     ) -> None:
-        """Nothing heavy happens here; the model and index open on first use.
+        """Nothing heavy happens here; the models and the index open on first use.
 
         Args:
             settings: the configuration.
             retriever: replaces the hybrid retriever (evals use it for baselines).
-            models: a chain over another collection whose embedder and answerers
-                this one shares (rag.catalog), instead of loading its own.
+            models: the models to answer with, shared with the chains over the other
+                collections of a deployment (rag.catalog); None: this chain's own.
         """
         self.settings = settings
         self._retriever = retriever
-        self._models = models
-
-    def collection(self, name: str | None) -> "Chain":
-        """The chain over collection ``name`` of this deployment (None: this chain's own
-        collection), sharing this chain's models.
-
-        Raises:
-            NotFound: there is no such collection.
-            RagError: ``name`` cannot name a collection.
-        """
-        return (self._models or self)._collections.get(name)
-
-    def collections(self) -> list["CollectionInfo"]:
-        """Every collection of this deployment, with its file and chunk counts."""
-        return (self._models or self)._collections.list()
-
-    @cached_property
-    def _collections(self) -> "Collections":
-        from rag.catalog import Collections
-
-        return Collections(self)
+        self.models = models or SharedModels(settings)
 
     @cached_property
     def index(self) -> "ChunkIndex":
@@ -83,23 +64,10 @@ class Chain:
 
         return open_index(self.settings)
 
-    @cached_property
+    @property
     def embeddings(self) -> "Embeddings":
-        """The embedder ``settings`` choose (one per process, shared by every chain)."""
-        if self._models is not None:
-            return self._models.embeddings
-        from rag.models.embeddings import load_embeddings
-
-        return load_embeddings(self.settings)
-
-    @cached_property
-    def _queries(self) -> "Embeddings":
-        # Retriever and answerer share one embedding of each question.
-        if self._models is not None:
-            return self._models._queries
-        from rag.models.embeddings import QueryCache
-
-        return QueryCache(self.embeddings)
+        """The embedder ``settings`` choose (shared: ``models``)."""
+        return self.models.embeddings
 
     @cached_property
     def retriever(self) -> PassageRetriever:
@@ -108,31 +76,26 @@ class Chain:
             return self._retriever
         from rag.retrieve.hybrid import build_retriever
 
-        return build_retriever(self.settings, self.index, self._queries)
+        return build_retriever(self.settings, self.index, self.models.queries)
 
-    @cached_property
+    @property
     def answerer(self) -> "ExtractiveAnswerer":
-        """The extractive answerer, its sentence vectors kept in ``data_dir/cache``."""
-        if self._models is not None:
-            return self._models.answerer
-        from rag.answer.extractive import ExtractiveAnswerer
-        from rag.retrieve.sentence_store import sentence_store
+        """The extractive answerer (shared: ``models``)."""
+        return self.models.answerer
 
-        return ExtractiveAnswerer(self._queries, self.settings, sentence_store(self.settings))
+    @property
+    def generator(self) -> "GenerativeAnswerer":
+        """The LLM answerer (shared: ``models``; only when ``settings.llm`` is not ``none``)."""
+        return self.models.generator
+
+    @property
+    def gate(self) -> "Gate":
+        """The answerability gate (shared: ``models``)."""
+        return self.models.gate
 
     def ranked(self, question: str, k: int) -> list[Passage]:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
         return self._retrieve(question, k, None)
-
-    @cached_property
-    def generator(self) -> "GenerativeAnswerer":
-        """The LLM answerer (only when ``settings.llm`` is not ``none``)."""
-        if self._models is not None:
-            return self._models.generator
-        from rag.answer.generative import GenerativeAnswerer
-        from rag.models.llm import create_chat_model
-
-        return GenerativeAnswerer(create_chat_model(self.settings))
 
     def _check_question(self, question: str) -> str:
         question = question.strip()
@@ -203,9 +166,8 @@ class Chain:
         except LlmUnavailable as error:
             if self.settings.llm_fallback != "extractive":
                 raise
-            answer = self._extractive(question, history, k, scope)
-            answer.notice = f"{error}; showing the extractive answer instead"
-            yield answer
+            notice = f"{error}; showing the extractive answer instead"
+            yield self._extractive(question, history, k, scope, notice)
 
     def _retrieve(self, query: str, k: int | None, scope: "SourceScope | None") -> list[Passage]:
         """The ``k`` best passages: retrieved, then the first ``rerank_depth`` re-ranked
@@ -230,7 +192,12 @@ class Chain:
         return pool[:k]
 
     def _extractive(
-        self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
+        self,
+        question: str,
+        history: Sequence[str],
+        k: int | None,
+        scope: "SourceScope | None",
+        notice: str | None = None,
     ) -> Answer:
         from rag.answer.extractive import ABSTENTION
 
@@ -243,29 +210,24 @@ class Chain:
         text, citations = (
             (ABSTENTION, []) if declined else answerer.choose(ranked, passages, question)
         )
-        answer = _answer(question, text, citations, passages, began, retrieved)
-        answer.answerable = answerable
-        return answer
-
-    @cached_property
-    def gate(self) -> "Gate":
-        """The answerability gate (rag/gate.json)."""
-        from rag.answer.answerability import Gate
-
-        return Gate.load()
+        timings = _timings(began, retrieved)
+        return _answer(
+            question, text, citations, passages, timings, answerable=answerable, notice=notice
+        )
 
     def _judge(
         self, question: str, passages: list[Passage], standalone: str
     ) -> tuple[list[Citation], float | None, bool]:
         """The answerer's ranked sentences, the gate's probability that the passages
-        answer the question, and whether to decline: the best sentence is below
-        ``abstain_below`` (off-topic) or the probability below ``answerable_at``.
+        answer the question, and whether to decline (rag.answer.answerability.declined:
+        the best sentence is below ``abstain_below``, off-topic, or the probability is
+        below ``answerable_at``).
 
         The probability is None, and only ``abstain_below`` decides, unless the
         retriever is the built-in hybrid one: the gate learned from evidence with
         both sides' scores and BM25's document frequencies.
         """
-        from rag.answer.answerability import features, question_terms
+        from rag.answer.answerability import declined, features, question_terms
         from rag.retrieve.hybrid import HybridRetriever
 
         ranked = self.answerer.ranked(question, passages, standalone)
@@ -275,8 +237,10 @@ class Chain:
             chunks, held = self.retriever.bm25.current().document_frequencies(terms)
             vector = features(standalone, passages, ranked, held, chunks)
             answerable = round(self.gate.probability(vector), 4)
-        gated = answerable is not None and answerable < self.settings.answerable_at
-        return ranked, answerable, self.answerer.weak(ranked) or gated
+        best = ranked[0].score if ranked else -math.inf
+        probability = math.inf if answerable is None else answerable
+        floor, threshold = self.settings.abstain_below, self.settings.answerable_at
+        return ranked, answerable, bool(declined(best, probability, floor, threshold))
 
     def _generative(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
@@ -296,39 +260,57 @@ class Chain:
             # so strict answers never abstain less often than extractive ones.
             _, answerable, declined = self._judge(question, passages, standalone)
             if declined:
-                answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-                answer.standalone_question = standalone
-                answer.answerable = answerable
-                yield answer
+                timings = _timings(began, retrieved)
+                yield _answer(
+                    question,
+                    ABSTENTION,
+                    [],
+                    passages,
+                    timings,
+                    standalone_question=standalone,
+                    answerable=answerable,
+                )
                 return
         generated = ""
         for token in generator.stream(standalone, passages):
             generated += token
             yield token
         if ABSTENTION.rstrip(".") in generated:
-            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-            answer.standalone_question = standalone
-            yield answer
+            timings = _timings(began, retrieved)
+            yield _answer(
+                question, ABSTENTION, [], passages, timings, standalone_question=standalone
+            )
             return
         checked = check_answer(generated, passages, self.embeddings, self.settings, strict)
         text, citations, notice = checked.text, checked.citations, None
         if not checked.sentences:  # nothing but white space or markers: nothing was said
-            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-            answer.standalone_question = standalone
-            answer.sentences = []
-            yield answer
+            timings = _timings(began, retrieved)
+            yield _answer(
+                question,
+                ABSTENTION,
+                [],
+                passages,
+                timings,
+                standalone_question=standalone,
+                sentences=[],
+            )
             return
         if strict and not citations:
             text, citations = self.answerer.answer(question, passages, standalone)
             notice = "no generated sentence was supported by the passages: extractive answer shown"
-        answer = _answer(question, text, citations, passages, began, retrieved)
-        answer.answerable = answerable
-        answer.abstained = not text or (notice is not None and not citations)
-        answer.standalone_question = standalone
-        answer.sentences = checked.sentences
-        answer.verified = None if checked.verified is None else round(checked.verified, 4)
-        answer.notice = notice
-        yield answer
+        yield _answer(
+            question,
+            text,
+            citations,
+            passages,
+            _timings(began, retrieved),
+            abstained=not text or (notice is not None and not citations),
+            standalone_question=standalone,
+            sentences=checked.sentences,
+            verified=None if checked.verified is None else round(checked.verified, 4),
+            notice=notice,
+            answerable=answerable,
+        )
 
     @staticmethod
     def pieces(text: str) -> list[str]:
@@ -336,24 +318,43 @@ class Chain:
         return [piece.group() for piece in _PIECE.finditer(text)]
 
 
+def _timings(began: float, retrieved: float) -> Timings:
+    """Milliseconds spent retrieving (``began`` to ``retrieved``), answering (since), and
+    in all."""
+    done = time.perf_counter()
+    return Timings(
+        retrieve=round((retrieved - began) * 1000, 1),
+        answer=round((done - retrieved) * 1000, 1),
+        total=round((done - began) * 1000, 1),
+    )
+
+
 def _answer(
     question: str,
     text: str,
     citations: list[Citation],
     passages: list[Passage],
-    began: float,
-    retrieved: float,
+    timings: Timings,
+    *,
+    abstained: bool | None = None,
+    standalone_question: str | None = None,
+    sentences: list[CheckedSentence] | None = None,
+    verified: float | None = None,
+    notice: str | None = None,
+    answerable: float | None = None,
 ) -> Answer:
-    done = time.perf_counter()
+    """The answer, built once from what the chain computed; it abstained when it
+    cites nothing, unless ``abstained`` says otherwise."""
     return Answer(
         question=question,
         answer=text,
-        abstained=not citations,
+        abstained=not citations if abstained is None else abstained,
         citations=citations,
-        timings_ms=Timings(
-            retrieve=round((retrieved - began) * 1000, 1),
-            answer=round((done - retrieved) * 1000, 1),
-            total=round((done - began) * 1000, 1),
-        ),
+        timings_ms=timings,
+        standalone_question=standalone_question,
+        sentences=sentences,
+        verified=verified,
+        notice=notice,
+        answerable=answerable,
         passages=passages,
     )

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 def _absent(value: object) -> bool:
@@ -221,11 +221,14 @@ class CheckedSentence(BaseModel):
 
 
 class Answer(BaseModel):
-    """What every surface (CLI, UI, API, evals) receives for one question.
+    """What every surface (CLI, UI, API, evals) receives for one question, built once
+    by the chain from what it computed (frozen: no field changes afterwards).
 
     The generative path adds the last four fields; they are left out of the
     JSON when empty, so the extractive contract stays as it is.
     """
+
+    model_config = ConfigDict(frozen=True)
 
     question: str
     answer: str

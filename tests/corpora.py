@@ -7,8 +7,10 @@ is an engineering handbook that shares no topic with it.
 
 import contextlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from rag.catalog import Collections
 from rag.chain import Chain
 from rag.settings import Settings
 
@@ -60,6 +62,11 @@ class Deployment:
     def settings(self) -> Settings:
         """The deployment's settings (default collection ``hr``)."""
         return self.chain.settings
+
+    @cached_property
+    def catalog(self) -> Collections:
+        """The chains over its collections, as a server holds them."""
+        return Collections(self.chain)
 
 
 def build_deployment(root: Path, chroma_url: str | None = None) -> Deployment:

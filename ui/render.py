@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rag.schema import Answer, Citation, Passage
 
 if TYPE_CHECKING:
-    from ui.source import SourceLinks
+    from ui.links import SourceLinks
 
 _MARKER = re.compile(r"\[(\d+)\]")
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from rag.schema import Citation, Passage
 from rag.text import tokenize
@@ -217,14 +218,50 @@ def features(
 
 
 @dataclass(frozen=True)
-class Gate:
-    """A logistic model over standardised features, with its operating threshold."""
+class Logistic:
+    """A logistic model over standardised features: what rag/gate.json stores and
+    ``rag eval tune-gate`` fits (evals/gate_fit.py), so that what is trained is what runs."""
 
     names: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     coefficients: np.ndarray
     intercept: float
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """P(answerable) for each row of ``x`` (its columns: ``names``, in that order)."""
+        z = (x - self.mean) / self.scale
+        with np.errstate(over="ignore"):  # a logit below -709: exp overflows, P is 0
+            return 1 / (1 + np.exp(-(z @ self.coefficients + self.intercept)))
+
+    def dump(self) -> dict[str, Any]:
+        """The JSON form ``load`` reads (the "model" of rag/gate.json)."""
+        return {
+            "kind": "logistic regression on standardised features",
+            "features": list(self.names),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coefficients": [round(float(v), 6) for v in self.coefficients],
+            "intercept": round(self.intercept, 6),
+        }
+
+    @classmethod
+    def load(cls, saved: Mapping[str, Any]) -> Self:
+        """The model ``dump`` wrote."""
+        return cls(
+            names=tuple(saved["features"]),
+            mean=np.array(saved["mean"], dtype=np.float64),
+            scale=np.array(saved["scale"], dtype=np.float64),
+            coefficients=np.array(saved["coefficients"], dtype=np.float64),
+            intercept=float(saved["intercept"]),
+        )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The logistic model over ``features`` with its operating threshold."""
+
+    model: Logistic
     threshold: float
     provenance: Mapping[str, Any]
 
@@ -232,16 +269,16 @@ class Gate:
     def load(cls, path: Path = GATE_PATH) -> Self:
         """The gate saved at ``path`` by ``rag eval tune-gate``."""
         saved = json.loads(path.read_text(encoding="utf-8"))
-        model = saved["model"]
         return cls(
-            names=tuple(model["features"]),
-            mean=np.array(model["mean"], dtype=np.float64),
-            scale=np.array(model["scale"], dtype=np.float64),
-            coefficients=np.array(model["coefficients"], dtype=np.float64),
-            intercept=float(model["intercept"]),
+            model=Logistic.load(saved["model"]),
             threshold=float(saved["threshold"]),
             provenance=saved.get("provenance", {}),
         )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The features the gate uses, in its order."""
+        return self.model.names
 
     def select(self, vector: np.ndarray) -> np.ndarray:
         """The entries of a full ``features`` vector that this gate uses, in its order."""
@@ -250,10 +287,28 @@ class Gate:
     def probability(self, vector: np.ndarray) -> float:
         """The probability that the passages answer the question, from a full
         ``features`` vector."""
-        z = (self.select(vector) - self.mean) / self.scale
-        logit = float(z @ self.coefficients) + self.intercept
-        return 1 / (1 + math.exp(-logit)) if logit > -700 else 0.0
+        return float(self.model.probability(self.select(vector)[np.newaxis])[0])
 
     def answers(self, vector: np.ndarray) -> bool:
         """Whether the gate lets the answer through (probability at the threshold or above)."""
         return self.probability(vector) >= self.threshold
+
+
+def declined(
+    best: ArrayLike, probability: ArrayLike, abstain_below: float, answerable_at: float
+) -> np.ndarray:
+    """The rule by which a question is declined, for one question or rows of them (the
+    chain and the gate's trainer, evals/gate_fit.py, apply this one definition): its
+    best sentence scores below ``abstain_below`` (off-topic), or the gate's probability
+    that the passages answer it is below ``answerable_at``.
+
+    Args:
+        best: the best sentence's score (-inf: no sentence at all).
+        probability: the gate's probability (+inf: no gate applies).
+        abstain_below: the best-sentence floor (``Settings.abstain_below``).
+        answerable_at: the gate's threshold (``Settings.answerable_at``).
+
+    Returns:
+        Whether each is declined (an array of the shape of ``best``).
+    """
+    return np.asarray(np.less(best, abstain_below) | np.less(probability, answerable_at))

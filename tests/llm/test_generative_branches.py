@@ -57,7 +57,7 @@ def scripted(
         error_on_chunk_number=fail_at,
         callbacks=[prompts] if prompts else None,
     )
-    chain.generator = GenerativeAnswerer(model)  # the cached property, set by hand
+    chain.models.generator = GenerativeAnswerer(model)  # the cached property, set by hand
     return chain
 
 

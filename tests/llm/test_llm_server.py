@@ -130,6 +130,7 @@ def test_cli_and_ui_say_the_llm_is_unreachable(
     from typer.testing import CliRunner
 
     from cli.main import app
+    from rag.catalog import Collections
     from ui.chat import ANSWER_VIEW, respond
 
     dead = f"http://127.0.0.1:{free_port()}/v1"
@@ -143,11 +144,11 @@ def test_cli_and_ui_say_the_llm_is_unreachable(
     result = CliRunner().invoke(app, ["ask", "How much revenue did Netflix report?"])
     assert result.exit_code == 1 and "LLM server did not answer" in result.stderr
     *_, (messages, _, _, _) = respond(
-        llm_chain(index_dir, dead), "How much revenue?", [], ANSWER_VIEW, {}
+        Collections(llm_chain(index_dir, dead)), "How much revenue?", [], ANSWER_VIEW, {}
     )
     assert "LLM server did not answer" in messages[-1]["content"]
     *_, (messages, _, _, _) = respond(
-        llm_chain(index_dir, dead, llm_fallback="extractive"),
+        Collections(llm_chain(index_dir, dead, llm_fallback="extractive")),
         "How much revenue did Netflix report?",
         [],
         ANSWER_VIEW,

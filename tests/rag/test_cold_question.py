@@ -38,7 +38,7 @@ class Counting(Embeddings):
 
 def fresh_chain(settings: Settings, embedder: Counting) -> Chain:
     chain = Chain(settings)
-    chain.__dict__["embeddings"] = embedder  # a new process: nothing in memory
+    chain.models.embeddings = embedder  # a new process: nothing in memory
     return chain
 
 

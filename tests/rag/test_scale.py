@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ingest.pipeline import ingest
+from rag.catalog import Collections
 from rag.chain import Chain
 from rag.retrieve.hybrid import build_retriever
 from rag.settings import Settings
@@ -56,7 +57,7 @@ def test_an_index_above_33000_chunks_ingests_answers_and_forgets(tmp_path: Path)
     assert passages[0].chunk.source == "docs/ledger-217.txt"
 
     api = FastAPI()
-    api.include_router(build_api(chain, Guard(settings)))
+    api.include_router(build_api(Collections(chain), Guard(settings)))
     ready = TestClient(api).get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["chunks"] == FILES * SENTENCES and ready.json()["sources"] == FILES

@@ -56,7 +56,7 @@ def test_a_new_answerer_reuses_stored_sentence_vectors(seeded_chain: Chain, tmp_
 def test_the_question_is_embedded_once_per_answer(seeded_chain: Chain) -> None:
     counting = Counting(load_embeddings(seeded_chain.settings))
     chain = Chain(seeded_chain.settings)
-    chain.embeddings = counting  # what both the retriever and the answerer embed with
+    chain.models.embeddings = counting  # what both the retriever and the answerer embed with
     answer = chain.answer(QUESTION)
     assert not answer.abstained
     assert counting.queries == [QUESTION]

@@ -84,8 +84,8 @@ def test_passages_view_lists_scores_escaped() -> None:
 def test_a_card_names_the_location_and_links_to_the_source_view() -> None:
     from rag.schema import Location
     from rag.settings import Settings
+    from ui.links import SourceLinks
     from ui.security import Guard
-    from ui.source import SourceLinks
 
     answer = make_answer()
     cited = answer.citations[0].model_copy(
