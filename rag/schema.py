@@ -142,6 +142,11 @@ class Passage(BaseModel):
     bm25_score: float | None = None
     also: list[str] = Field(default_factory=list, exclude_if=_empty)
 
+    @property
+    def id(self) -> str:
+        """Its chunk's id (what fusion ranks by: rag.retrieve.fusion)."""
+        return self.chunk.id
+
 
 class Citation(BaseModel):
     """Citation ``[n]``: ``quote`` is exactly ``source_text[start:end]``.

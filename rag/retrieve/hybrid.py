@@ -1,11 +1,14 @@
 """Hybrid retrieval: dense (Chroma) and BM25 candidates fused.
 
-Two fusions (``settings.fusion``): weighted reciprocal rank fusion, which needs
-no score normalisation, and convex fusion of min-max normalised scores, which
-keeps how far ahead a side's best candidate is (a confident BM25 hit on a rare
-term outweighs a flat dense ranking). Weights and method are settings, chosen
-on the tune splits of every public set by `rag eval tune` (evals/tune_retrieval.py).
+Two fusions (``settings.fusion``, rag.retrieve.fusion): weighted reciprocal rank
+fusion, which needs no score normalisation, and convex fusion of min-max normalised
+scores, which keeps how far ahead a side's best candidate is (a confident BM25 hit
+on a rare term outweighs a flat dense ranking). Weights and method are settings,
+chosen on the tune splits of every public set by `rag eval tune`
+(evals/tune_retrieval.py).
 """
+
+from collections.abc import Sequence
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -13,57 +16,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from rag.retrieve.fusion import Hit, Ranked, convex_fusion, reciprocal_rank_fusion
 from rag.retrieve.index import ChunkIndex
 from rag.retrieve.lexical import LiveBm25, cache_path
 from rag.retrieve.scope import LiveFiles, SourceScope
 from rag.schema import Chunk, Passage
 from rag.settings import Settings
-
-
-def fuse(
-    rankings: list[tuple[list[tuple[str, float]], float]], rrf_k: int
-) -> list[tuple[str, float]]:
-    """Weighted reciprocal rank fusion.
-
-    Args:
-        rankings: each a ranked list of (chunk id, score) with the weight of that list.
-        rrf_k: the RRF constant; a chunk at rank r (from 1) earns weight / (rrf_k + r).
-
-    Returns:
-        Chunk ids by fused score, best first.
-    """
-    fused: dict[str, float] = {}
-    for ranking, weight in rankings:
-        for rank, (chunk_id, _) in enumerate(ranking, start=1):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (rrf_k + rank)
-    return sorted(fused.items(), key=lambda item: -item[1])
-
-
-def fuse_scores(
-    rankings: list[tuple[list[tuple[str, float]], float]],
-) -> list[tuple[str, float]]:
-    """Convex fusion: the weighted sum of each list's min-max normalised scores.
-
-    Args:
-        rankings: each a list of (chunk id, score), higher better, with its weight;
-            weights are divided by their sum.
-
-    Returns:
-        Chunk ids by fused score, best first. In each list the best score becomes 1
-        and the worst 0 (all 1 when they are equal); a chunk missing from a list
-        gets 0 there, as if it ranked last. Ties keep first-seen order.
-    """
-    total = sum(weight for _, weight in rankings) or 1.0
-    fused: dict[str, float] = {}
-    for ranking, weight in rankings:
-        if not ranking:
-            continue
-        scores = [score for _, score in ranking]
-        low, high = min(scores), max(scores)
-        for chunk_id, score in ranking:
-            share = (score - low) / (high - low) if high > low else 1.0
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / total * share
-    return sorted(fused.items(), key=lambda item: -item[1])
 
 
 class HybridRetriever(BaseRetriever):
@@ -104,18 +62,20 @@ class HybridRetriever(BaseRetriever):
             if mode in ("hybrid", "bm25")
             else []
         )
-        dense_scores = {chunk.id: score for chunk, score in dense}
+        dense_side = [Passage(chunk=c, score=score, dense_score=score) for c, score in dense]
         bm25_scores = dict(lexical)
-        dense_ids = [(chunk.id, score) for chunk, score in dense]
+        ranked: list[Hit]
         if mode == "hybrid":
-            sides = [(dense_ids, self.settings.dense_weight), (lexical, self.settings.bm25_weight)]
+            sides: list[Sequence[Ranked]] = [dense_side, lexical]
+            weights = [self.settings.dense_weight, self.settings.bm25_weight]
             if self.settings.fusion == "convex":
-                ranked = fuse_scores(sides)
+                ranked = convex_fusion(sides, weights)
             else:
-                ranked = fuse(sides, self.settings.rrf_k)
+                ranked = reciprocal_rank_fusion(sides, weights, self.settings.rrf_k)
         else:
-            ranked = dense_ids or lexical
+            ranked = [Hit(p.id, p.score) for p in dense_side] or lexical
         known = {chunk.id: chunk for chunk, _ in dense}
+        dense_scores = {p.id: p.score for p in dense_side}
         return [
             Passage(
                 chunk=chunk,
@@ -128,7 +88,7 @@ class HybridRetriever(BaseRetriever):
         ]
 
     def _distinct(
-        self, ranked: list[tuple[str, float]], known: dict[str, Chunk], k: int
+        self, ranked: list[Hit], known: dict[str, Chunk], k: int
     ) -> list[tuple[Chunk, float, list[str]]]:
         """The first ``k`` of ``ranked`` whose texts differ (copies count once: the
         best-ranked stands for them), each with the other files holding its text.

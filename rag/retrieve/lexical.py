@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from rag.retrieve.fusion import Hit
 from rag.retrieve.index import ChunkIndex
 from rag.schema import Chunk
 from rag.settings import Settings
@@ -140,9 +141,7 @@ class Bm25:
         self._weights = _Weights([self.ids[row] or "" for row in live], matrix, idf, position)
         return self._weights
 
-    def search(
-        self, query: str, k: int, paths: Collection[str] | None = None
-    ) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, paths: Collection[str] | None = None) -> list[Hit]:
         """The ids of the ``k`` best chunks with a positive score, best first.
 
         Args:
@@ -163,7 +162,7 @@ class Bm25:
             return []
         top = rows[np.argpartition(-scores[rows], min(k, len(rows)) - 1)[:k]]
         best = top[np.argsort(-scores[top], kind="stable")]
-        return [(weights.ids[i], float(scores[i])) for i in best if scores[i] > 0]
+        return [Hit(weights.ids[i], float(scores[i])) for i in best if scores[i] > 0]
 
     def document_frequencies(self, terms: Collection[str]) -> tuple[int, dict[str, int]]:
         """The number of live chunks and how many of them hold each of ``terms``
