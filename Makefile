@@ -62,7 +62,7 @@ run: ingest ## install, ingest seeds/, serve the UI on http://127.0.0.1:7860
 lint: install-dev ## ruff (lint and format check) and mypy, over every package, bench and tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rag ingest ui evals cli bench tests
+	$(BIN)/mypy rag ingest ui evals cli harness bench tests
 
 # Browser tests drive Debian's Chromium (never a browser download); nginx serves
 # the reverse-proxy test.
@@ -79,8 +79,8 @@ test-fast: install-dev ## the tests that start no server and no browser
 	$(BIN)/pytest -m "not slow and not server and not browser"
 
 bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.md)
-	$(BIN)/python bench/ingest_throughput.py --squad $(SQUAD)
-	$(BIN)/python bench/ask_latency.py --squad $(SQUAD)
+	$(BIN)/python -m bench.ingest_throughput --squad $(SQUAD)
+	$(BIN)/python -m bench.ask_latency --squad $(SQUAD)
 
 # Debian's documentation packages: a large, real corpus on this machine's disk
 # (/usr/share/doc/python3.11/html, /usr/share/doc/postgresql-doc-15/html and
@@ -94,7 +94,7 @@ bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing
 			linux-doc-6.1 python-django-doc python-sqlalchemy-doc >/dev/null)
 
 bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
-	$(BIN)/python bench/scale.py
+	$(BIN)/python -m bench.scale
 
 # Real documentation as a new user meets it (bench/realdocs.py, docs/benchmarks.md): ~50k
 # chunks (Python, PostgreSQL, Django, SQLAlchemy), then ~104k with Linux's; each time
@@ -102,17 +102,17 @@ bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (b
 REALDOCS ?= data/realdocs
 DOC := /usr/share/doc
 bench-realdocs: install bench-data ## ingest ~50k, then ~104k chunks of Debian docs; latency and questions
-	$(BIN)/python bench/realdocs.py ingest --data $(REALDOCS) $(DOC)/python3.11/html \
+	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/python3.11/html \
 		$(DOC)/postgresql-doc-15/html $(DOC)/python-django-doc/html $(DOC)/python-sqlalchemy-doc/html
-	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
 		evals/suites/postgresql-docs.jsonl
-	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) --sentence-vectors query \
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) --sentence-vectors query \
 		evals/suites/python-docs.jsonl evals/suites/postgresql-docs.jsonl
-	RAG_DATA_DIR=$(REALDOCS) $(BIN)/python bench/realdocs.py answers \
+	RAG_DATA_DIR=$(REALDOCS) $(BIN)/python -m bench.realdocs answers \
 		evals/suites/python-docs.jsonl --out $(REALDOCS)-python.jsonl
-	$(BIN)/python bench/realdocs.py score $(REALDOCS)-python.jsonl
-	$(BIN)/python bench/realdocs.py ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
-	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
+	$(BIN)/python -m bench.realdocs score $(REALDOCS)-python.jsonl
+	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
 		evals/suites/postgresql-docs.jsonl
 
 # Splits (evals/README.md): tune chooses values, dev is looked at while working, final

@@ -7,7 +7,7 @@ file order when ``--squad`` is given). Cold: ``rag ask ... --json`` against the
 seeds index, timed from process start to exit, beside ``python -c "import rag"``
 (interpreter start) and ``python -c "import cli.main"`` (plus the library imports).
 
-    python bench/ask_latency.py --squad ../shared/data/squad-v2-dev-half.json
+    python -m bench.ask_latency --squad ../shared/data/squad-v2-dev-half.json
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from squad_corpus import (
+
+from bench.squad_corpus import (
     REPO,
     copy_seeds,
     load_squad,
@@ -39,7 +40,6 @@ from squad_corpus import (
     warn_if_busy,
     write_squad_corpus,
 )
-
 from ingest.pipeline import ingest
 from rag.chain import Chain
 from rag.models.embeddings import load_embeddings

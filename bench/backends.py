@@ -17,7 +17,7 @@ as one text file per article, exactly as `rag eval squad` does:
   *tune* split (answerable questions of the first half of the articles) and a
   *test* split (the other half); the weight is chosen on tune, reported on test.
 
-    python bench/backends.py --squad ../shared/data/squad-v2-dev-half.json
+    python -m bench.backends --squad ../shared/data/squad-v2-dev-half.json
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from rich.console import Console
-from squad_corpus import DEFAULT_SQUAD, REPO, markdown_table, run_context, warn_if_busy
 from tokenizers import Tokenizer
 
+from bench.squad_corpus import DEFAULT_SQUAD, REPO, markdown_table, run_context, warn_if_busy
 from evals.metrics import hit_at
 from evals.runner import passage_rank
 from evals.squad import build_squad

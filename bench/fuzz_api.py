@@ -8,8 +8,8 @@ hand-written hostile requests of tests/ui/test_fuzz.py ``--rounds`` times.
 Prints the number of requests by status code and by operation; the exit status
 is 1 when any response is a server error (>= 500) or an error that is not JSON.
 
-    python bench/fuzz_api.py                  # about 1,100 requests, ~2 minutes
-    python bench/fuzz_api.py --examples 500 --rounds 5
+    python -m bench.fuzz_api                  # about 1,100 requests, ~2 minutes
+    python -m bench.fuzz_api --examples 500 --rounds 5
 """
 
 import argparse
@@ -30,11 +30,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness.fuzzing import HOSTILE, OPERATIONS
+from harness.servers import BIN, free_port, running
 
-from tests.servers import BIN, free_port, running  # noqa: E402
-from tests.ui.test_fuzz import HOSTILE, OPERATIONS  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 @contextmanager

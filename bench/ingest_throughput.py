@@ -13,7 +13,7 @@ Tokens are counted with the embedder's tokenizer (special tokens included),
 each chunk capped at the model's ``max_seq_length`` because the model truncates
 there. Seconds are the median of ``--repeats`` runs, each into a fresh store.
 
-    python bench/ingest_throughput.py --squad ../shared/data/squad-v2-dev-half.json
+    python -m bench.ingest_throughput --squad ../shared/data/squad-v2-dev-half.json
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -37,7 +37,8 @@ from rich.progress import (
     Progress,
     TaskID,
 )
-from squad_corpus import (
+
+from bench.squad_corpus import (
     DEFAULT_SQUAD,
     REPO,
     copy_seeds,
@@ -48,7 +49,6 @@ from squad_corpus import (
     warn_if_busy,
     write_squad_corpus,
 )
-
 from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_COLLECTION, recipe_chunks
 from ingest.pipeline import discover, ingest
 from rag.models.embeddings import load_embeddings

@@ -19,7 +19,7 @@ corpus in this process; ``ours/LC`` compares in-process ingest seconds.
 The pages are plain HTML; the .gz files under linux-doc-6.1/Documentation are
 the reStructuredText sources of the same pages and are not used.
 
-    python bench/scale.py --sizes 10000 30000 100000 --backends static torch
+    python -m bench.scale --sizes 10000 30000 100000 --backends static torch
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -31,9 +31,7 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -48,8 +46,9 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from lxml import etree
 from rich.console import Console
 from rich.progress import Progress
-from squad_corpus import REPO, markdown_table, progress_bar, run_context, warn_if_busy
 
+from bench.squad_corpus import REPO, markdown_table, progress_bar, run_context, warn_if_busy
+from harness.servers import BIN, free_port, wait_for
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
 from ingest.html import content_roots
@@ -78,7 +77,7 @@ INSERTED = (
 READY_TIMEOUT = 900.0  # seconds for `rag serve` to answer /readyz
 HTTP_TIMEOUT = 120.0  # seconds per question
 MAX_TOKENS = 256  # MiniLM's window: the model reads no more of a chunk
-RAG = Path(sys.executable).parent / "rag"
+RAG = BIN / "rag"
 DEFAULT_OUT = REPO / "bench" / "results" / "scale.json"
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]{2,}")
 console = Console(stderr=True)
@@ -253,26 +252,11 @@ def post_question(url: str, question: str, timeout: float) -> tuple[int, dict[st
         return error.code, {}
 
 
-def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
-    """Poll ``url`` until it answers 200; fail if the server dies or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready (server exit code {server.poll()})")
-
-
 def serve_latency(
     env: dict[str, str], questions: list[str], log: Path, progress: Progress
 ) -> dict[str, Any]:
     """``rag serve`` in a child: readiness seconds, first answer, warm /api/ask latencies."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    base = f"http://127.0.0.1:{free_port()}"
     command = [str(RAG), "serve", "--host", "127.0.0.1", "--port", base.rsplit(":", 1)[1]]
     with log.open("ab") as output:
         began = time.perf_counter()
@@ -280,7 +264,7 @@ def serve_latency(
             command, env=env, cwd=log.parent, stdout=output, stderr=subprocess.STDOUT
         )
         try:
-            wait_ready(f"{base}/readyz", server, READY_TIMEOUT)
+            wait_for(f"{base}/readyz", server, READY_TIMEOUT)
             ready = time.perf_counter() - began
             began = time.perf_counter()
             post_question(f"{base}/api/ask", "warm up: what is this about?", HTTP_TIMEOUT)

@@ -23,6 +23,7 @@ from evals.bootstrap import Ratio, intervals
 from evals.claims import HELD_OUT, KINDS, CheckedClaim, check_claims, make_claims
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
+from evals.markdown import entries_table
 from evals.observed import Observed, observe
 from evals.splits import membership
 from evals.suite import SuiteRow
@@ -281,18 +282,6 @@ def claims_of(
     return checked
 
 
-def markdown_table(entries: Sequence[dict[str, Any]]) -> list[str]:
-    """The lines of a Markdown table of ``entries`` (one row each, the first's keys as header)."""
-    if not entries:
-        return []
-    header = list(entries[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for entry in entries:
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in entry.values()]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
 def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command: str) -> str:
     """The tuning report: the chosen values, then every table that chose them."""
     lines = [
@@ -308,29 +297,29 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "",
         "## Fusion",
         "",
-        *markdown_table(evidence["fusion"]),
+        *entries_table(evidence["fusion"]),
         "",
         "## Answer similarity weight (first-sentence answer recall)",
         "",
-        *markdown_table(evidence["answer_similarity_weight"]),
+        *entries_table(evidence["answer_similarity_weight"]),
         "",
         f"## Re-ranking by the best sentence ({RERANK_RULE})",
         "",
-        *markdown_table(evidence["rerank"]),
+        *entries_table(evidence["rerank"]),
         "",
         f"## Abstention threshold (false abstention at most {MAX_FALSE_ABSTENTION} on every set)",
         "",
-        *markdown_table(
+        *entries_table(
             [e for e in evidence["abstain_below"] if e["threshold"] <= 0.6]  # above: all abstain
         ),
         "",
         "## Citation check: similarity weight (best threshold at each weight)",
         "",
-        *markdown_table(evidence["citation_check_weight"]),
+        *entries_table(evidence["citation_check_weight"]),
         "",
         "## Citation check (share judged right per kind of claim; evals/claims.py)",
         "",
-        *markdown_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
+        *entries_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
         "",
     ]
     return "\n".join(lines)

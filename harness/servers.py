@@ -13,26 +13,38 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 60.0) -> None:
-    """Poll ``url`` until it answers 200, failing early if ``process`` died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 60.0) -> float:
+    """Poll ``url`` until it answers 200 (a 503 while warming up is not yet), failing
+    early if ``process`` died; the seconds it took."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
+                    return time.monotonic() - began
+        except OSError:  # not listening yet, or 503 while warming up
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Terminate ``process``; kill it if it has not exited ``timeout`` seconds later."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -52,11 +64,7 @@ def running(
             wait_for(ready_url, process)
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
 
-from tests.servers import SSO_LOCATIONS
+from harness.servers import SSO_LOCATIONS
 
 # Who signs on, and their groups (comma-separated, as oauth2-proxy sends them).
 GROUPS = {"alice": "hr", "bob": "engineering", "carol": ""}  # carol is in no group

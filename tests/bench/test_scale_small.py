@@ -1,19 +1,15 @@
 """bench/scale.py's measurements on a tiny corpus written here (no /usr/share/doc)."""
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "bench"))
-
-import scale  # noqa: E402
-from squad_corpus import progress_bar  # noqa: E402
-
-from rag.settings import Settings  # noqa: E402
+from bench import scale
+from bench.squad_corpus import progress_bar
+from rag.settings import Settings
+from tests.conftest import REPO
 
 WORDS = ("index table query vacuum kernel module socket thread buffer cache page tuple "
          "planner network interface driver virtual environment package import string list "

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.corpora import ENGINEERING, ENGINEERING_QUESTION, HR, REMOTE_QUESTION, write_files
+from harness.corpora import ENGINEERING, ENGINEERING_QUESTION, HR, REMOTE_QUESTION, write_files
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

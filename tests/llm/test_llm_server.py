@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.servers import free_port, llm_server
 from ingest.pipeline import ingest
 from rag.answer.citation_check import instruction_like
 from rag.chain import Chain
@@ -17,7 +18,6 @@ from rag.models.embeddings import load_embeddings
 from rag.schema import Answer
 from rag.settings import Settings
 from tests.conftest import SEEDS
-from tests.servers import free_port, llm_server
 from ui.server import build_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

@@ -6,6 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.corpora import (
+    ENGINEERING_QUESTION,
+    HR_QUESTION,
+    REMOTE_QUESTION,
+    Deployment,
+    build_deployment,
+)
 from ingest.pipeline import ingest
 from rag.catalog import Collections
 from rag.chain import Chain
@@ -15,13 +22,6 @@ from rag.retrieve.collections import list_collections
 from rag.retrieve.index import collection_names, open_client, open_index, reset_index
 from rag.retrieve.scope import SourceScope
 from rag.settings import Settings
-from tests.corpora import (
-    ENGINEERING_QUESTION,
-    HR_QUESTION,
-    REMOTE_QUESTION,
-    Deployment,
-    build_deployment,
-)
 
 pytestmark = pytest.mark.slow
 

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.corpora import ENGINEERING_QUESTION, REMOTE_QUESTION, build_deployment
+from harness.servers import chroma_server
 from rag.errors import ChromaUnavailable, NotFound
 from rag.retrieve.collections import list_collections
 from rag.retrieve.index import open_client
-from tests.corpora import ENGINEERING_QUESTION, REMOTE_QUESTION, build_deployment
-from tests.servers import chroma_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

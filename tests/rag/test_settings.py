@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from cli.main import app
+from harness.servers import BIN
 from rag.settings import Settings, setting_origins
-from tests.servers import BIN
 
 
 def test_precedence_and_origins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from harness.documents import BAKERY_SLIDES, HANDBOOK, write_docx, write_pptx
 from rag.catalog import Collections
 from rag.chain import Chain
 from rag.settings import Settings
-from tests.documents import BAKERY_SLIDES, HANDBOOK, write_docx, write_pptx
 from ui.admin import sources_table, upload
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from harness.servers import free_port
 from rag.chain import Chain
 from rag.settings import Settings
-from tests.servers import free_port
 from ui.server import build_server, warm_up
 
 pytestmark = pytest.mark.slow

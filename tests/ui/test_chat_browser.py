@@ -9,8 +9,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, expect
 
+from harness.servers import free_port, wait_for
 from rag.chain import Chain
-from tests.servers import free_port, wait_for
 from tests.ui.conftest import ARTIFACTS, App, Visit, ask, open_visit, quote_in_view
 from ui.server import build_server
 

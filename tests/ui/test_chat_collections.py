@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.corpora import ENGINEERING_QUESTION, Deployment
+from harness.corpora import ENGINEERING_QUESTION, Deployment
 from ui.chat import respond
 from ui.selector import choices
 

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
+from harness.gradio_events import api_index, call, fn_index, load_index, login
 from rag.chain import Chain
 from rag.settings import Settings, SettingsInvalid
-from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
 from tests.ui.conftest import run_async
-from tests.ui.gradio_events import api_index, call, fn_index, load_index, login
 from tests.ui.test_readme_examples import example
 from ui.access import Access, Caller
 from ui.security import AccessGate

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.servers import nginx
 from tests.conftest import SEEDS
-from tests.servers import nginx
 from tests.ui.conftest import serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

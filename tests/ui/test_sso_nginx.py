@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, expect
 
+from harness.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
 from tests.conftest import SEEDS
-from tests.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
 from tests.ui.conftest import Visit, ask
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

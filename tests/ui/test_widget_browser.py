@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from harness.servers import free_port, static_site
 from tests.conftest import REPO, SEEDS
-from tests.servers import free_port, static_site
 from tests.ui.conftest import ARTIFACTS, XSS_DOCUMENT, quote_in_view, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
