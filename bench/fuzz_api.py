@@ -30,7 +30,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from harness.fuzzing import HOSTILE, OPERATIONS
+from harness.fuzzing import HOSTILE, OPERATIONS, request_of
 from harness.servers import BIN, free_port, running
 
 REPO = Path(__file__).resolve().parent.parent
@@ -116,18 +116,7 @@ def hostile(url: str, rounds: int, tally: Tally) -> None:
     with httpx.Client(base_url=url, timeout=60) as client:
         for _ in range(rounds):
             for method, path, options in HOSTILE:
-                headers = dict(options.get("headers", {}))  # type: ignore[call-overload]
-                if "ctype" in options:
-                    headers["Content-Type"] = str(options["ctype"])
-                elif "content" in options:
-                    headers["Content-Type"] = "application/json"
-                response = client.request(
-                    method,
-                    path,
-                    content=options.get("content"),  # type: ignore[arg-type]
-                    json=options.get("json"),
-                    headers=headers,
-                )
+                response = client.request(method, path, **request_of(options))
                 content_type = response.headers.get("content-type", "")
                 tally.add(
                     f"hostile {method} {path}", response.status_code, content_type, response.content

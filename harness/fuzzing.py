@@ -84,3 +84,15 @@ HOSTILE: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/nothing-here", {}),
     ("POST", "/api/nothing-here", {"json": {}}),
 ]
+
+
+def request_of(options: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of an httpx ``request`` for one of ``HOSTILE``'s options:
+    its body (``content`` bytes or ``json``) and headers, the content type its
+    ``ctype`` names (JSON for raw content without one)."""
+    headers = dict(options.get("headers", {}))
+    if "ctype" in options:
+        headers["Content-Type"] = str(options["ctype"])
+    elif "content" in options:
+        headers["Content-Type"] = "application/json"
+    return {"content": options.get("content"), "json": options.get("json"), "headers": headers}

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.testclient import TestClient
+
+Client = httpx.Client | TestClient
+"""A real server's client, or an in-process one (Starlette's TestClient: its own httpx)."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +41,13 @@ def file_data(path: str) -> dict[str, Any]:
     return {"path": path, "meta": {"_type": "gradio.FileData"}}
 
 
-def login(client: httpx.Client, user: str, password: str) -> None:
+def login(client: Client, user: str, password: str) -> None:
     """Sign in to the UI (the session cookie stays with ``client``)."""
     response = client.post("/login", data={"username": user, "password": password})
     assert response.status_code == 200, response.text
 
 
-def fn_index(client: httpx.Client, elem_id: str) -> int:
+def fn_index(client: Client, elem_id: str) -> int:
     """The number of the event triggered by the component with ``elem_id``: what an
     attacker reads off ``/config`` (or guesses: they are small integers)."""
     config = client.get("/config").json()
@@ -55,7 +59,7 @@ def fn_index(client: httpx.Client, elem_id: str) -> int:
     raise AssertionError(f"no event is triggered by #{elem_id}")
 
 
-def api_index(client: httpx.Client, api_name: str) -> int:
+def api_index(client: Client, api_name: str) -> int:
     """The number of the event with ``api_name`` (``gr.api`` endpoints have no trigger)."""
     config = client.get("/config").json()
     for number, dependency in enumerate(config["dependencies"]):
@@ -64,7 +68,7 @@ def api_index(client: httpx.Client, api_name: str) -> int:
     raise AssertionError(f"no event is named {api_name}")
 
 
-def load_index(client: httpx.Client, elem_id: str) -> int:
+def load_index(client: Client, elem_id: str) -> int:
     """The number of the page-load event that updates the component with ``elem_id``."""
     config = client.get("/config").json()
     ids = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
@@ -75,7 +79,7 @@ def load_index(client: httpx.Client, elem_id: str) -> int:
     raise AssertionError(f"no page-load event updates #{elem_id}")
 
 
-def call(client: httpx.Client, fn: int, data: list[Any], session: str | None = None) -> Outcome:
+def call(client: Client, fn: int, data: list[Any], session: str | None = None) -> Outcome:
     """Join the queue for event ``fn`` with ``data`` and wait for its end; events called
     with the same ``session`` share the page's state (a new session when None)."""
     session = session or uuid.uuid4().hex
@@ -93,7 +97,7 @@ def call(client: httpx.Client, fn: int, data: list[Any], session: str | None = N
     raise AssertionError("the event never completed")
 
 
-def upload(client: httpx.Client, name: str, content: bytes) -> tuple[int, list[str]]:
+def upload(client: Client, name: str, content: bytes) -> tuple[int, list[str]]:
     """Upload one file as the UI's file picker does; the status and the stored paths."""
     response = client.post("/gradio_api/upload", files=[("files", (name, content))])
     return response.status_code, response.json() if response.status_code == 200 else []

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -11,7 +12,7 @@ from cli.main import app
 pytestmark = pytest.mark.slow
 runner = CliRunner()
 
-SQUAD = {
+SQUAD: dict[str, Any] = {
     "version": "v2.0",
     "data": [
         {

@@ -23,7 +23,8 @@ class Recording(Embeddings):
     """The real embedder, noting every text it is asked to embed."""
 
     def __init__(self, inner: Embeddings) -> None:
-        self.inner, self.texts = inner, []
+        self.inner = inner
+        self.texts: list[str] = []
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts.extend(texts)

@@ -19,6 +19,7 @@ from rag.chain import Chain
 from rag.errors import NotFound
 from rag.models.embeddings import load_embeddings
 from rag.retrieve.collections import list_collections
+from rag.retrieve.hybrid import HybridRetriever
 from rag.retrieve.index import collection_names, open_client, open_index, reset_index
 from rag.retrieve.scope import SourceScope
 from rag.settings import Settings
@@ -107,11 +108,12 @@ def test_a_source_filter_changes_the_cited_documents(deployment: Deployment) -> 
 
 @pytest.mark.parametrize("side", ["bm25", "dense"])
 def test_the_filter_holds_on_each_side_alone(deployment: Deployment, side: str) -> None:
-    chain = Chain(deployment.settings.model_copy(update={"retriever": side}))
-    unfiltered = [p.chunk.source for p in chain.retriever.retrieve(REMOTE_QUESTION, 3)]
+    retriever = Chain(deployment.settings.model_copy(update={"retriever": side})).retriever
+    assert isinstance(retriever, HybridRetriever)  # the one that takes a scope
+    unfiltered = [p.chunk.source for p in retriever.retrieve(REMOTE_QUESTION, 3)]
     assert any(s.startswith("hr/policies/") for s in unfiltered)  # so the filter has work
     scope = SourceScope.parse(["hr/guides/"])
-    within = [p.chunk.source for p in chain.retriever.retrieve(REMOTE_QUESTION, 3, scope)]
+    within = [p.chunk.source for p in retriever.retrieve(REMOTE_QUESTION, 3, scope)]
     # Three of the three guides: ranked inside the filter, not cut down after ranking.
     assert sorted(within) == sorted(
         ["hr/guides/first-week.md", "hr/guides/remote-setup.md", "hr/guides/meetings.md"]

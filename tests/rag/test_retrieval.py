@@ -8,6 +8,7 @@ from ingest.pipeline import ingest
 from rag.chain import Chain
 from rag.models.embeddings import load_embeddings
 from rag.retrieve.fusion import Hit, convex_fusion, reciprocal_rank_fusion
+from rag.retrieve.hybrid import HybridRetriever
 from rag.schema import Chunk, Passage
 from rag.settings import Settings
 
@@ -76,7 +77,9 @@ def test_each_mode_finds_the_revenue_passage(seeded_chain: Chain, mode: str) -> 
 
 @pytest.mark.slow
 def test_langchain_invoke_returns_documents(seeded_chain: Chain) -> None:
-    documents = seeded_chain.retriever.invoke("Which film used AI to de-age characters?")
+    retriever = seeded_chain.retriever
+    assert isinstance(retriever, HybridRetriever)  # a LangChain retriever too
+    documents = retriever.invoke("Which film used AI to de-age characters?")
     assert len(documents) == seeded_chain.settings.k
     assert "Happy Gilmore 2" in documents[0].page_content
     assert {"source", "section", "start", "end", "score"} <= set(documents[0].metadata)

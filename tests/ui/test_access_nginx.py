@@ -94,7 +94,7 @@ def send(
     """POST ``body`` (GET without one) to ``url``, from ``source`` (an address) if given."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=60, source_address=(source, 0) if source else None
+        str(parts.hostname), parts.port, timeout=60, source_address=(source, 0) if source else None
     )
     try:
         target = parts.path + (f"?{parts.query}" if parts.query else "")

@@ -3,8 +3,9 @@ wire protocol, with server paths, without signing in, as a user who is not an ad
 
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -306,9 +307,9 @@ def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
 
     settings = Settings(trusted_user_header="X-Forwarded-User", trusted_proxies=["127.0.0.1"])
     gate = AccessGate(app, settings)  # type: ignore[arg-type]
-    sent: list[dict] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     async def receive() -> dict:

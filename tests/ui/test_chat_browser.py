@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from harness.servers import free_port, wait_for
 from rag.chain import Chain
+from rag.schema import Answer
 from tests.ui.conftest import ARTIFACTS, App, Visit, ask, open_visit, quote_in_view
 from ui.server import build_server
 
@@ -136,9 +137,16 @@ class RecordingChain(Chain):
         super().__init__(chain.settings, retriever=chain.retriever)
         self.received: list[tuple[str, list[str]]] = []
 
-    def stream(self, question: str, history: Sequence[str] = (), k: int | None = None):
+    def stream(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int | None = None,
+        *,
+        sources: Sequence[str] = (),
+    ) -> Iterator[str | Answer]:
         self.received.append((question, list(history)))
-        return super().stream(question, history, k)
+        return super().stream(question, history, k, sources=sources)
 
 
 @contextmanager

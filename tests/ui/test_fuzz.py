@@ -5,6 +5,7 @@ error (>= 500), and every error response is JSON with a ``detail``.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -13,7 +14,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from harness.fuzzing import HOSTILE, OPERATIONS, QUESTION, assert_well_formed, chunked
+from harness.fuzzing import (
+    HOSTILE,
+    OPERATIONS,
+    QUESTION,
+    assert_well_formed,
+    chunked,
+    request_of,
+)
 from rag.chain import Chain
 from ui.server import build_server
 
@@ -65,16 +73,9 @@ def test_schema_fuzzing_finds_no_server_error(
 
 @pytest.mark.parametrize(("method", "path", "options"), HOSTILE)
 def test_hostile_requests_get_json_errors(
-    client: TestClient, method: str, path: str, options: dict[str, object]
+    client: TestClient, method: str, path: str, options: dict[str, Any]
 ) -> None:
-    headers = dict(options.get("headers", {}))  # type: ignore[call-overload]
-    if "ctype" in options:
-        headers["Content-Type"] = str(options["ctype"])
-    elif "content" in options:
-        headers["Content-Type"] = "application/json"
-    response = client.request(
-        method, path, content=options.get("content"), json=options.get("json"), headers=headers
-    )  # type: ignore[arg-type]
+    response = client.request(method, path, **request_of(options))
     assert_well_formed(
         response.status_code, response.headers.get("content-type", ""), response.content
     )

@@ -22,7 +22,7 @@ def post(url: str, body: object, source: str, headers: dict[str, str] | None = N
     """POST JSON to ``url`` from the loopback address ``source``; the status code."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=60, source_address=(source, 0)
+        str(parts.hostname), parts.port, timeout=60, source_address=(source, 0)
     )
     try:
         connection.request(

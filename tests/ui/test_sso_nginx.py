@@ -75,7 +75,7 @@ def request(
 ) -> tuple[int, dict]:
     """Send QUESTION (POST) or nothing (GET) from 127.0.0.1; status and JSON body."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60)
     try:
         body = json.dumps(QUESTION) if method == "POST" else None
         connection.request(
