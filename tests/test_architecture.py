@@ -49,8 +49,7 @@ def test_each_layer_imports_only_the_layers_below_it(package: str) -> None:
         f"{module} -> {imported}"
         for module in graph().find_children(package) | graph().find_descendants(package)
         for imported in graph().find_modules_directly_imported_by(module)
-        if imported.split(".")[0] in ours - {package}
-        and not _allowed(imported, ALLOWED[package])
+        if imported.split(".")[0] in ours - {package} and not _allowed(imported, ALLOWED[package])
     )
     assert upward == [], f"{package}/ imports what it may not: {upward}"
 
