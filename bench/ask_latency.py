@@ -33,13 +33,13 @@ from bench.squad_corpus import (
     copy_seeds,
     load_squad,
     markdown_table,
-    progress_bar,
     run_context,
     seeds_questions,
     squad_questions,
     warn_if_busy,
     write_squad_corpus,
 )
+from cli.console import progress as progress_bar
 from ingest.pipeline import ingest
 from rag.chain import Chain
 from rag.models.embeddings import load_embeddings

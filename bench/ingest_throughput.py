@@ -44,11 +44,11 @@ from bench.squad_corpus import (
     copy_seeds,
     load_squad,
     markdown_table,
-    progress_bar,
     run_context,
     warn_if_busy,
     write_squad_corpus,
 )
+from cli.console import progress as progress_bar
 from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_COLLECTION, recipe_chunks
 from ingest.pipeline import discover, ingest
 from rag.models.embeddings import load_embeddings

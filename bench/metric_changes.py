@@ -32,9 +32,9 @@ from bench.squad_corpus import (
     SEEDS,
     SEEDS_QUESTIONS,
     markdown_table,
-    progress_bar,
     run_context,
 )
+from cli.console import progress as progress_bar
 from evals import metrics
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows

@@ -47,7 +47,8 @@ from lxml import etree
 from rich.console import Console
 from rich.progress import Progress
 
-from bench.squad_corpus import REPO, markdown_table, progress_bar, run_context, warn_if_busy
+from bench.squad_corpus import REPO, markdown_table, run_context, warn_if_busy
+from cli.console import progress as progress_bar
 from harness.servers import BIN, free_port, wait_for
 from ingest.chunker import chunk_document
 from ingest.document import LoadError

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evals.markdown import markdown_table as table_lines
 from evals.squad import write_articles
@@ -102,15 +101,3 @@ def warn_if_busy(load_average: float, console: Console) -> None:
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     """The benchmarks' tables (evals/markdown.py): columns after the first two right-aligned."""
     return "\n".join(table_lines(headers, rows, right_from=2))
-
-
-def progress_bar(console: Console) -> Progress:
-    """The transient progress bar both benchmarks show on stderr."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )

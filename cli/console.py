@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from rag.settings import Settings, SettingsInvalid, load_settings
 
@@ -23,14 +30,16 @@ Bars = Callable[[str, int], Callable[[], None]]
 """Given a task's name and step count, returns what to call after each step."""
 
 
-def progress() -> Progress:
-    """A transient progress display on stderr (stdout stays for the results)."""
+def progress(console: Console = err) -> Progress:
+    """A transient progress display, on stderr unless ``console`` says otherwise (stdout
+    stays for the results): the `rag` commands' and the benchmarks' (bench/)."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=console,
         transient=True,
     )
 

@@ -253,6 +253,22 @@ class Chain:
         standalone = generator.standalone_question(question, history)
         passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
+
+        def abstention(
+            answerable: float | None = None, sentences: list[CheckedSentence] | None = None
+        ) -> Answer:
+            """The abstention, with what was found before it was decided."""
+            return _answer(
+                question,
+                ABSTENTION,
+                [],
+                passages,
+                _timings(began, retrieved),
+                standalone_question=standalone,
+                sentences=sentences,
+                answerable=answerable,
+            )
+
         strict = self.settings.strict_citations
         answerable = None
         if strict:
@@ -260,40 +276,19 @@ class Chain:
             # so strict answers never abstain less often than extractive ones.
             _, answerable, declined = self._judge(question, passages, standalone)
             if declined:
-                timings = _timings(began, retrieved)
-                yield _answer(
-                    question,
-                    ABSTENTION,
-                    [],
-                    passages,
-                    timings,
-                    standalone_question=standalone,
-                    answerable=answerable,
-                )
+                yield abstention(answerable=answerable)
                 return
         generated = ""
         for token in generator.stream(standalone, passages):
             generated += token
             yield token
         if ABSTENTION.rstrip(".") in generated:
-            timings = _timings(began, retrieved)
-            yield _answer(
-                question, ABSTENTION, [], passages, timings, standalone_question=standalone
-            )
+            yield abstention()
             return
         checked = check_answer(generated, passages, self.embeddings, self.settings, strict)
         text, citations, notice = checked.text, checked.citations, None
         if not checked.sentences:  # nothing but white space or markers: nothing was said
-            timings = _timings(began, retrieved)
-            yield _answer(
-                question,
-                ABSTENTION,
-                [],
-                passages,
-                timings,
-                standalone_question=standalone,
-                sentences=[],
-            )
+            yield abstention(sentences=[])
             return
         if strict and not citations:
             text, citations = self.answerer.answer(question, passages, standalone)

@@ -7,7 +7,7 @@ import pytest
 from rich.console import Console
 
 from bench import scale
-from bench.squad_corpus import progress_bar
+from cli.console import progress as progress_bar
 from rag.settings import Settings
 from tests.conftest import REPO
 

@@ -4,6 +4,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import uvicorn
@@ -138,15 +139,10 @@ class RecordingChain(Chain):
         self.received: list[tuple[str, list[str]]] = []
 
     def stream(
-        self,
-        question: str,
-        history: Sequence[str] = (),
-        k: int | None = None,
-        *,
-        sources: Sequence[str] = (),
+        self, question: str, history: Sequence[str] = (), *more: Any, **named: Any
     ) -> Iterator[str | Answer]:
         self.received.append((question, list(history)))
-        return super().stream(question, history, k, sources=sources)
+        return super().stream(question, history, *more, **named)
 
 
 @contextmanager
