@@ -1,2 +1,1 @@
-"""The benchmarks behind `make bench` and the figures in docs/: run each from the
-repository's root as `python -m bench.NAME` (they import harness/, never tests/)."""
+"""The benchmarks behind the figures in docs/: `python -m bench.NAME` from the repository root."""
