@@ -295,22 +295,25 @@ def serve_latency(
 
 def bm25_seconds(data_dir: Path, backend: str) -> dict[str, Any]:
     """Seconds of a cold ``LiveBm25(index).current()``: built from Chroma, and loaded
-    from the state the server saved (``rag.retrieve.lexical.cache_path``) when there is one.
-    The index is opened untimed first, so Chroma's client start-up is not counted."""
+    from the state the server saved (``rag.retrieve.lexical.cache_path``) when there is one;
+    with the chunks each holds. The index is opened untimed first, so Chroma's client
+    start-up is not counted."""
     from rag.retrieve import lexical
     from rag.retrieve.index import open_index
 
     settings = Settings(data_dir=data_dir, embedding_backend=backend)
     index = open_index(settings)
     index.count()
-    saved = lexical.cache_path(settings) if hasattr(lexical, "cache_path") else None
+    saved = lexical.cache_path(settings)
     began = time.perf_counter()
-    lexical.LiveBm25(index).current()
-    result = {"build_s": round(time.perf_counter() - began, 2), "load_s": None, "bytes": 0}
-    if saved and saved.is_file():
+    built = lexical.LiveBm25(index).current()
+    result: dict[str, Any] = {"build_s": round(time.perf_counter() - began, 2)}
+    result |= {"built_chunks": built.document_frequencies(())[0], "load_s": None, "bytes": 0}
+    if saved.is_file():
         began = time.perf_counter()
-        lexical.LiveBm25(index, saved).current()
+        loaded = lexical.LiveBm25(index, saved).current()
         result |= {"load_s": round(time.perf_counter() - began, 2), "bytes": du(saved.parent)}
+        result["loaded_chunks"] = loaded.document_frequencies(())[0]
     return result
 
 

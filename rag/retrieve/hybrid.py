@@ -115,6 +115,11 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
+        """``retrieve`` as LangChain Documents, for ``invoke`` and LangChain pipelines.
+
+        BaseRetriever's one abstract method: our surfaces call ``retrieve`` (typed
+        Passages); this adapter is what makes the class a LangChain retriever, and
+        tests/rag/test_retrieval.py holds it to ``retrieve``'s ranking."""
         return [
             Document(
                 page_content=p.chunk.text,

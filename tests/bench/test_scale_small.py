@@ -67,7 +67,8 @@ def test_scale_small(tmp_path: Path) -> None:
     assert ask["ready_s"] > 0
 
     bm25 = result["bm25"]  # built from Chroma, and loaded from the state the server saved
-    assert bm25["build_s"] >= 0 and bm25["load_s"] is not None and bm25["bytes"] > 0
+    assert bm25["built_chunks"] == bm25["loaded_chunks"] == result["chunks"]
+    assert bm25["load_s"] is not None and bm25["bytes"] > 0
 
     again = result["reingest"]
     assert again["unchanged"]["added"] == again["unchanged"]["removed"] == 0

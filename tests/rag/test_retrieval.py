@@ -79,10 +79,14 @@ def test_each_mode_finds_the_revenue_passage(seeded_chain: Chain, mode: str) -> 
 def test_langchain_invoke_returns_documents(seeded_chain: Chain) -> None:
     retriever = seeded_chain.retriever
     assert isinstance(retriever, HybridRetriever)  # a LangChain retriever too
-    documents = retriever.invoke("Which film used AI to de-age characters?")
+    question = "Which film used AI to de-age characters?"
+    documents = retriever.invoke(question)
     assert len(documents) == seeded_chain.settings.k
     assert "Happy Gilmore 2" in documents[0].page_content
     assert {"source", "section", "start", "end", "score"} <= set(documents[0].metadata)
+    # The same passages, in the same order, as the chain's own call returns.
+    passages = retriever.retrieve(question)
+    assert [(d.id, d.metadata["score"]) for d in documents] == [(p.id, p.score) for p in passages]
 
 
 @pytest.mark.slow
