@@ -245,7 +245,8 @@ def _apply(
             index.add(new, vectors)
         if store is not None:
             with report.stage("embed sentences"):
-                store.put(embed_sentences(new, embeddings, dict(zip((c.text for c in new), vectors))))
+                known = dict(zip((c.text for c in new), vectors, strict=True))
+                store.put(embed_sentences(new, embeddings, known))
     with report.stage("Chroma"):
         index.move([c for u in updates for c in u.moved])
         index.delete(stale)

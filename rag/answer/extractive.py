@@ -77,7 +77,7 @@ def embed_sentences(
     if not distinct:
         return {}
     fresh = [text for text in distinct if text not in known]
-    embedded = dict(zip(fresh, embeddings.embed_documents(fresh) if fresh else []))
+    embedded = dict(zip(fresh, embeddings.embed_documents(fresh) if fresh else [], strict=True))
     rows = [known[text] if text in known else embedded[text] for text in distinct]
     vectors = np.array(rows, dtype=np.float16).astype(np.float32)
     row = {text: n for n, text in enumerate(distinct)}
