@@ -9,7 +9,7 @@ from threading import Thread
 from harness.servers import SSO_LOCATIONS
 
 # Who signs on, and their groups (comma-separated, as oauth2-proxy sends them).
-GROUPS = {"alice": "hr", "bob": "engineering", "carol": ""}  # carol is in no group
+GROUPS = {"alice": "hr", "bob": "engineering", "carol": "", "dave": ""}  # carol, dave: none
 # The README's single sign-on block, with the groups passed on as the user is.
 GROUP_LOCATIONS = SSO_LOCATIONS.replace(
     "auth_request_set $user $upstream_http_x_user;",
