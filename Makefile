@@ -59,9 +59,10 @@ ingest: install ## ingest seeds/ into ./data
 run: ingest ## install, ingest seeds/, serve the UI on http://127.0.0.1:7860
 	$(BIN)/rag serve --host $(HOST) --port $(PORT)
 
-lint: install-dev ## ruff and mypy
+lint: install-dev ## ruff (lint and format check) and mypy, over every package, bench and tests
 	$(BIN)/ruff check .
-	$(BIN)/mypy rag ingest ui evals
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy rag ingest ui evals cli harness bench tests
 
 # Browser tests drive Debian's Chromium (never a browser download); nginx serves
 # the reverse-proxy test.
@@ -78,8 +79,8 @@ test-fast: install-dev ## the tests that start no server and no browser
 	$(BIN)/pytest -m "not slow and not server and not browser"
 
 bench: install ## ingest and latency benchmarks (figures go to docs/benchmarks.md)
-	$(BIN)/python bench/ingest_throughput.py --squad $(SQUAD)
-	$(BIN)/python bench/ask_latency.py --squad $(SQUAD)
+	$(BIN)/python -m bench.ingest_throughput --squad $(SQUAD)
+	$(BIN)/python -m bench.ask_latency --squad $(SQUAD)
 
 # Debian's documentation packages: a large, real corpus on this machine's disk
 # (/usr/share/doc/python3.11/html, /usr/share/doc/postgresql-doc-15/html and
@@ -93,7 +94,7 @@ bench-data: ## apt-get install the Debian docs bench-scale indexes, when missing
 			linux-doc-6.1 python-django-doc python-sqlalchemy-doc >/dev/null)
 
 bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (bench/scale.py)
-	$(BIN)/python bench/scale.py
+	$(BIN)/python -m bench.scale
 
 # Real documentation as a new user meets it (bench/realdocs.py, docs/benchmarks.md): ~50k
 # chunks (Python, PostgreSQL, Django, SQLAlchemy), then ~104k with Linux's; each time
@@ -101,30 +102,30 @@ bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (b
 REALDOCS ?= data/realdocs
 DOC := /usr/share/doc
 bench-realdocs: install bench-data ## ingest ~50k, then ~104k chunks of Debian docs; latency and questions
-	$(BIN)/python bench/realdocs.py ingest --data $(REALDOCS) $(DOC)/python3.11/html \
+	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/python3.11/html \
 		$(DOC)/postgresql-doc-15/html $(DOC)/python-django-doc/html $(DOC)/python-sqlalchemy-doc/html
-	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
 		evals/suites/postgresql-docs.jsonl
-	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) --sentence-vectors query \
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) --sentence-vectors query \
 		evals/suites/python-docs.jsonl evals/suites/postgresql-docs.jsonl
-	RAG_DATA_DIR=$(REALDOCS) $(BIN)/python bench/realdocs.py answers \
+	RAG_DATA_DIR=$(REALDOCS) $(BIN)/python -m bench.realdocs answers \
 		evals/suites/python-docs.jsonl --out $(REALDOCS)-python.jsonl
-	$(BIN)/python bench/realdocs.py score $(REALDOCS)-python.jsonl
-	$(BIN)/python bench/realdocs.py ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
-	$(BIN)/python bench/realdocs.py latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
+	$(BIN)/python -m bench.realdocs score $(REALDOCS)-python.jsonl
+	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
 		evals/suites/postgresql-docs.jsonl
 
 # Splits (evals/README.md): tune chooses values, dev is looked at while working, final
 # is reported once, by eval-final, whose figures are appended to docs/final-runs.md.
 eval: install-baselines ## dev splits of SQuAD half-dev and PubMedQA, the formats and seeds smoke suites, every configuration (long: ~1 h)
-	$(BIN)/rag eval evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
-	$(BIN)/rag eval evals/suites/formats.jsonl --corpus evals/corpora/formats --baselines --report docs/eval-formats.md
-	$(BIN)/rag eval squad $(SQUAD) --split dev --baselines --report docs/eval-squad.md --json data/dev-squad.json
-	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --split dev --baselines --report docs/eval-pubmedqa.md --json data/dev-pubmedqa.json
+	$(BIN)/rag eval run evals/suites/seeds.jsonl --corpus seeds --baselines --report docs/eval-seeds.md
+	$(BIN)/rag eval run evals/suites/formats.jsonl --corpus evals/corpora/formats --baselines --report docs/eval-formats.md
+	$(BIN)/rag eval run squad $(SQUAD) --split dev --baselines --report docs/eval-squad.md --json-out data/dev-squad.json
+	$(BIN)/rag eval run pubmedqa $(PUBMEDQA) --split dev --baselines --report docs/eval-pubmedqa.md --json-out data/dev-pubmedqa.json
 
 eval-final: install-baselines ## the final splits, once, every configuration: appended to docs/final-runs.md (long)
-	$(BIN)/rag eval squad $(SQUAD) --split final --baselines --json data/final-squad.json
-	$(BIN)/rag eval pubmedqa $(PUBMEDQA) --split final --baselines --json data/final-pubmedqa.json
+	$(BIN)/rag eval run squad $(SQUAD) --split final --baselines --json-out data/final-squad.json
+	$(BIN)/rag eval run pubmedqa $(PUBMEDQA) --split final --baselines --json-out data/final-pubmedqa.json
 
 # The CI gate (evals/ci.py): a fixed dev sample of SQuAD and PubMedQA held to the limits
 # of evals/ci-baseline.json, and every citation of the formats suite valid. Its index and
@@ -133,7 +134,7 @@ eval-final: install-baselines ## the final splits, once, every configuration: ap
 CI_DATA := RAG_DATA_DIR=data/ci-cache
 ci: install ## the CI gate: dev samples against evals/ci-baseline.json (~2 min once cached)
 	$(CI_DATA) $(BIN)/rag eval ci --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --baseline evals/ci-baseline.json
-	$(CI_DATA) $(BIN)/rag eval evals/suites/formats.jsonl --corpus evals/corpora/formats --fail-under citation_validity=1
+	$(CI_DATA) $(BIN)/rag eval run evals/suites/formats.jsonl --corpus evals/corpora/formats --fail-under citation_validity=1
 
 ci-baseline: install ## derive the CI gate's limits from a run of today's code: evals/ci-baseline.json
 	$(CI_DATA) $(BIN)/rag eval ci --squad $(SQUAD) --pubmedqa $(PUBMEDQA) --write-baseline evals/ci-baseline.json

@@ -15,11 +15,11 @@ PDF) and ``engineering``, under these access rules (engineering has none)::
 Then serves them with ``rag serve`` twice, one after the other: with API tokens
 (``ops``, ``hr-bot``), a UI login (``alice``) and the widget for the HR page; then
 behind a real nginx ``auth_request`` with groups (``alice`` in hr, ``bob`` in
-engineering: tests/ui/sign_on.py). Calls each route as each kind of caller and prints
+engineering: harness/sign_on.py). Calls each route as each kind of caller and prints
 a Markdown table of what each got, then every cell that is not what the rules want
 (exit status 1 if any).
 
-    python bench/access_matrix.py
+    python -m bench.access_matrix
 """
 
 import base64
@@ -35,14 +35,9 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from rag.models import source_id  # noqa: E402
-from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment  # noqa: E402
-from tests.documents import write_pdf  # noqa: E402
-from tests.servers import BIN, free_port, nginx_with, running  # noqa: E402
-from tests.ui.gradio_events import (  # noqa: E402
+from harness.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment
+from harness.documents import write_pdf
+from harness.gradio_events import (
     Outcome,
     api_index,
     call,
@@ -50,7 +45,11 @@ from tests.ui.gradio_events import (  # noqa: E402
     load_index,
     login,
 )
-from tests.ui.sign_on import GROUP_LOCATIONS, sign_on_service, signed_in  # noqa: E402
+from harness.servers import BIN, free_port, nginx_with, running
+from harness.sign_on import GROUP_LOCATIONS, sign_on_service, signed_in
+from rag.schema import source_id
+
+REPO = Path(__file__).resolve().parent.parent
 
 HR_PAGE = "https://hr.intranet.example"
 RULES = f"""[collections.hr]

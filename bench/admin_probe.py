@@ -7,7 +7,7 @@ admin tab. Sends each probe over HTTP (Gradio's wire protocol for the tab's hand
 and prints one Markdown table row per probe: what was sent, what came back, and
 whether that is the refusal (or the result) wanted. Exit status 1 when any is not.
 
-    python bench/admin_probe.py
+    python -m bench.admin_probe
 """
 
 import json
@@ -24,11 +24,10 @@ from typing import Any
 
 import httpx
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness.gradio_events import call, file_data, fn_index, login, upload
+from harness.servers import BIN, free_port, running
 
-from tests.servers import BIN, free_port, running  # noqa: E402
-from tests.ui.gradio_events import call, file_data, fn_index, login, upload  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 MB = 1024 * 1024
 SECRET = "The vault opens with the code 4-8-15-16-23-42 on weekdays only."

@@ -5,9 +5,9 @@ loads the model and builds BM25, then ``--questions`` questions are timed one
 by one (the seeds eval suite's questions, cycled; SQuAD's first questions in
 file order when ``--squad`` is given). Cold: ``rag ask ... --json`` against the
 seeds index, timed from process start to exit, beside ``python -c "import rag"``
-(interpreter start) and ``python -c "import rag.cli"`` (plus the library imports).
+(interpreter start) and ``python -c "import cli.main"`` (plus the library imports).
 
-    python bench/ask_latency.py --squad ../shared/data/squad-v2-dev-half.json
+    python -m bench.ask_latency --squad ../shared/data/squad-v2-dev-half.json
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -27,22 +27,22 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from squad_corpus import (
+
+from bench.squad_corpus import (
     REPO,
     copy_seeds,
     load_squad,
     markdown_table,
-    progress_bar,
     run_context,
     seeds_questions,
     squad_questions,
     warn_if_busy,
     write_squad_corpus,
 )
-
+from cli.console import progress as progress_bar
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 
 COLD_QUESTION = "Which film used AI tools to de-age characters?"
@@ -117,14 +117,14 @@ def cold_starts(data_dir: Path, cwd: Path, runs: int) -> list[dict[str, Any]]:
     """``rag ask`` over the seeds index, then two baselines without the model.
 
     ``import rag`` is the interpreter alone (the package imports lazily);
-    ``import rag.cli`` adds every library ``rag ask`` imports before it loads the model.
+    ``import cli.main`` adds every library ``rag ask`` imports before it loads the model.
     """
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir)}
     rag_bin = str(Path(sys.executable).parent / "rag")
     commands = {
         f'rag ask "{COLD_QUESTION}" --json': [rag_bin, "ask", COLD_QUESTION, "--json"],
         'python -c "import rag"': [sys.executable, "-c", "import rag"],
-        'python -c "import rag.cli"': [sys.executable, "-c", "import rag.cli"],
+        'python -c "import cli.main"': [sys.executable, "-c", "import cli.main"],
     }
     with console.status("timing cold starts"):
         return [cold_start(label, cmd, env, cwd, runs) for label, cmd in commands.items()]

@@ -17,7 +17,7 @@ as one text file per article, exactly as `rag eval squad` does:
   *tune* split (answerable questions of the first half of the articles) and a
   *test* split (the other half); the weight is chosen on tune, reported on test.
 
-    python bench/backends.py --squad ../shared/data/squad-v2-dev-half.json
+    python -m bench.backends --squad ../shared/data/squad-v2-dev-half.json
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from rich.console import Console
-from squad_corpus import DEFAULT_SQUAD, REPO, markdown_table, run_context, warn_if_busy
 from tokenizers import Tokenizer
 
+from bench.squad_corpus import DEFAULT_SQUAD, REPO, markdown_table, run_context, warn_if_busy
 from evals.metrics import hit_at
 from evals.runner import passage_rank
 from evals.squad import build_squad
@@ -46,9 +46,9 @@ from evals.suite import SuiteRow
 from ingest.chunker import chunk_document
 from ingest.loaders import load
 from ingest.pipeline import ingest
-from rag.embeddings import embedder_id, load_embeddings, resolve_model
-from rag.index import open_index
-from rag.retrieval import build_retriever
+from rag.models.embeddings import embedder_id, load_embeddings, resolve_model
+from rag.retrieve.hybrid import build_retriever
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 
 DEFAULT_OUT = REPO / "bench" / "results" / "backends.json"
@@ -95,7 +95,7 @@ COLD_START = """
 import time
 began = time.perf_counter()
 import json, sys
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 load_embeddings(Settings(embedding_backend=sys.argv[1])).embed_query("cold start")
 print(json.dumps({"seconds": time.perf_counter() - began, "torch": "torch" in sys.modules}))

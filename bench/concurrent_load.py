@@ -12,30 +12,28 @@ the server's defaults (then some requests get 429: every request must still
 complete within ``--timeout``). Every request goes to 127.0.0.1; the count is
 clients x questions and the whole run is bounded by ``--deadline`` seconds.
 
-    python bench/concurrent_load.py --clients 8 --questions 20 --threads 1
-    python bench/concurrent_load.py --threads 2 --data-dir data
-    python bench/concurrent_load.py --clients 50 --questions 20 --default-limits
+    python -m bench.concurrent_load --clients 8 --questions 20 --threads 1
+    python -m bench.concurrent_load --threads 2 --data-dir data
+    python -m bench.concurrent_load --clients 50 --questions 20 --default-limits
 """
 
 import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from squad_corpus import BUSY_LOAD, REPO, seeds_questions
+from bench.squad_corpus import BUSY_LOAD, REPO, seeds_questions
+from harness.servers import BIN, free_port, stop, wait_for
 
-BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 # High enough that neither the rate limit nor the pending cap ever answers 429 here.
 LOAD_ENV = {"RAG_RATE_LIMIT": "100000/minute", "RAG_MAX_PENDING": "64"}
@@ -71,29 +69,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float) -> float:
-    """Seconds until ``url`` answers 200; fails if the server exits or ``timeout`` passes."""
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if server.poll() is not None:
-            raise RuntimeError(f"rag serve exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return time.monotonic() - began
-        except OSError:  # not listening yet, or 503 while warming up
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} was not ready within {timeout:.0f}s")
 
 
 def ask(connection: http.client.HTTPConnection, question: str) -> dict[str, Any]:
@@ -165,14 +140,14 @@ def measure(
     args: argparse.Namespace, data_dir: Path, env: dict[str, str], scratch: Path
 ) -> dict[str, Any]:
     """Serve ``data_dir`` (log in ``scratch``), run the clients, stop the server; the figures."""
-    port = free_port()
+    port = free_port(HOST)
     command = [str(BIN / "rag"), "serve", "--host", HOST, "--port", str(port)]
     limits = {} if getattr(args, "default_limits", False) else LOAD_ENV
     server_env = {**env, **limits, "RAG_DATA_DIR": str(data_dir)}
     log = (scratch / f"serve-{port}.log").open("wb")
     server = subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        ready_s = wait_ready(f"http://{HOST}:{port}/readyz", server, args.ready_timeout)
+        ready_s = wait_for(f"http://{HOST}:{port}/readyz", server, args.ready_timeout)
         questions = seeds_questions()
         warm = http.client.HTTPConnection(HOST, port, timeout=args.timeout)
         began = time.perf_counter()
@@ -214,11 +189,7 @@ def measure(
         sampler.join()
         rss_after = rss_mb(server.pid)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 15)
         log.close()
     latencies = [s for r in results for s in r.latencies]
     server_ms = [ms for r in results for ms in r.server_ms]

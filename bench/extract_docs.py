@@ -7,7 +7,7 @@ loading plus chunking), chunks that carry a Sphinx permalink sign (``¶``), chun
 that come from a Sphinx ``_sources`` copy, and how many chunks hold each
 ``--sample`` string (with the first one's text around it).
 
-    python bench/extract_docs.py /usr/share/doc/python3.11/html \
+    python -m bench.extract_docs /usr/share/doc/python3.11/html \
         --sample 'python3 -m venv tutorial-env' --sample 'subprocess.run(["ls", "-l"])'
 """
 

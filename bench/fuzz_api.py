@@ -8,8 +8,8 @@ hand-written hostile requests of tests/ui/test_fuzz.py ``--rounds`` times.
 Prints the number of requests by status code and by operation; the exit status
 is 1 when any response is a server error (>= 500) or an error that is not JSON.
 
-    python bench/fuzz_api.py                  # about 1,100 requests, ~2 minutes
-    python bench/fuzz_api.py --examples 500 --rounds 5
+    python -m bench.fuzz_api                  # about 1,100 requests, ~2 minutes
+    python -m bench.fuzz_api --examples 500 --rounds 5
 """
 
 import argparse
@@ -30,11 +30,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness.fuzzing import HOSTILE, OPERATIONS, request_of
+from harness.servers import BIN, free_port, running
 
-from tests.servers import BIN, free_port, running  # noqa: E402
-from tests.ui.test_fuzz import HOSTILE, OPERATIONS  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
@@ -117,18 +116,7 @@ def hostile(url: str, rounds: int, tally: Tally) -> None:
     with httpx.Client(base_url=url, timeout=60) as client:
         for _ in range(rounds):
             for method, path, options in HOSTILE:
-                headers = dict(options.get("headers", {}))  # type: ignore[call-overload]
-                if "ctype" in options:
-                    headers["Content-Type"] = str(options["ctype"])
-                elif "content" in options:
-                    headers["Content-Type"] = "application/json"
-                response = client.request(
-                    method,
-                    path,
-                    content=options.get("content"),  # type: ignore[arg-type]
-                    json=options.get("json"),
-                    headers=headers,
-                )
+                response = client.request(method, path, **request_of(options))
                 content_type = response.headers.get("content-type", "")
                 tally.add(
                     f"hostile {method} {path}", response.status_code, content_type, response.content

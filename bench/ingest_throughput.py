@@ -13,7 +13,7 @@ Tokens are counted with the embedder's tokenizer (special tokens included),
 each chunk capped at the model's ``max_seq_length`` because the model truncates
 there. Seconds are the median of ``--repeats`` runs, each into a fresh store.
 
-    python bench/ingest_throughput.py --squad ../shared/data/squad-v2-dev-half.json
+    python -m bench.ingest_throughput --squad ../shared/data/squad-v2-dev-half.json
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -37,22 +37,22 @@ from rich.progress import (
     Progress,
     TaskID,
 )
-from squad_corpus import (
+
+from bench.squad_corpus import (
     DEFAULT_SQUAD,
     REPO,
     copy_seeds,
     load_squad,
     markdown_table,
-    progress_bar,
     run_context,
     warn_if_busy,
     write_squad_corpus,
 )
-
+from cli.console import progress as progress_bar
 from evals.recipe import RECIPE_CHUNK_OVERLAP, RECIPE_CHUNK_SIZE, RECIPE_COLLECTION, recipe_chunks
 from ingest.pipeline import discover, ingest
-from rag.embeddings import load_embeddings
-from rag.index import open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 
 # The recipe embeds with sentence-transformers on torch, as the tutorials do; ours

@@ -11,7 +11,7 @@ the legacy definitions kept only here, which a review found lenient:
 - answer recall was a case-insensitive substring test ("2" inside "2020");
 - validity compared the quote with the project's own loader's text.
 
-    .venv/bin/python bench/metric_changes.py ../shared/data/squad-v2-dev-half.json --limit 600
+    .venv/bin/python -m bench.metric_changes ../shared/data/squad-v2-dev-half.json --limit 600
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -26,8 +26,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from rich.console import Console
-from squad_corpus import REPO, SEEDS, SEEDS_QUESTIONS, markdown_table, progress_bar, run_context
 
+from bench.squad_corpus import (
+    REPO,
+    SEEDS,
+    SEEDS_QUESTIONS,
+    markdown_table,
+    run_context,
+)
+from cli.console import progress as progress_bar
 from evals import metrics
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
@@ -36,7 +43,7 @@ from evals.runner import RETRIEVAL_DEPTH, RowResult, aggregate, row_result, scor
 from evals.suite import SuiteRow
 from ingest.loaders import load
 from rag.chain import Chain
-from rag.models import Answer, Passage
+from rag.schema import Answer, Passage
 from rag.settings import Settings
 
 SHOWN = [

@@ -35,18 +35,17 @@ question counts (evals/bootstrap.py):
 
 and, given two files, the paired difference of each (after minus before).
 
-    python bench/realdocs.py ingest --data idx /usr/share/doc/python3.11/html ...
-    python bench/realdocs.py latency --data idx evals/suites/python-docs.jsonl ...
-    PYTHONPATH=. RAG_DATA_DIR=idx python bench/realdocs.py answers \\
+    python -m bench.realdocs ingest --data idx /usr/share/doc/python3.11/html ...
+    python -m bench.realdocs latency --data idx evals/suites/python-docs.jsonl ...
+    PYTHONPATH=. RAG_DATA_DIR=idx python -m bench.realdocs answers \\
         evals/suites/python-docs.jsonl --split final --out after.jsonl
-    python bench/realdocs.py score after.jsonl [--before before.jsonl]
+    python -m bench.realdocs score after.jsonl [--before before.jsonl]
 """
 
 import argparse
 import json
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -55,10 +54,11 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from bench.scale import RAG, child_env, du, post_question, rag_ingest, reap
+from evals.markdown import markdown_table
+from harness.servers import free_port, wait_for
 
-from scale import RAG, child_env, du, post_question, rag_ingest, reap, wait_ready  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 CLIENTS = 8
 HTTP_TIMEOUT = 120.0
@@ -97,9 +97,9 @@ def ingest_docs(data: Path, folders: list[Path], log: Path) -> None:
 def embedder_limit(data: Path, ingest_rate: float, sample: int = 500) -> str:
     """The embedder's own throughput on a sample of the indexed chunks (all cores, as the
     ingest has), chunk texts alone and with their sentences, against the ingest's rate."""
-    from rag.embeddings import load_embeddings
-    from rag.extractive import embed_sentences
-    from rag.index import open_index
+    from rag.answer.extractive import embed_sentences
+    from rag.models.embeddings import load_embeddings
+    from rag.retrieve.index import open_index
     from rag.settings import Settings
 
     settings = Settings(data_dir=data)
@@ -129,9 +129,7 @@ def _server(
     data: Path, log: Path, sentence_vectors: str, depth: int | None
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """``rag serve`` over ``data``: the child, its URL, and seconds until /readyz answered."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**child_env(data, "onnx"), "RAG_SENTENCE_VECTORS": sentence_vectors}
     if depth is not None:
         env["RAG_RERANK_DEPTH"] = str(depth)
@@ -139,13 +137,13 @@ def _server(
     began = time.perf_counter()
     server = subprocess.Popen(command, env=env, cwd=log.parent, stdout=log.open("ab"),
                               stderr=subprocess.STDOUT)  # fmt: skip
-    wait_ready(f"http://127.0.0.1:{port}/readyz", server, 600)
+    wait_for(f"http://127.0.0.1:{port}/readyz", server, 600)
     return server, f"http://127.0.0.1:{port}", time.perf_counter() - began
 
 
-def _figures(name: str, values: list[float]) -> str:
+def _figures(name: str, values: list[float]) -> list[str]:
     p50, p95 = np.percentile(values, 50), np.percentile(values, 95)
-    return f"| {name} | {len(values)} | {p50:.0f} | {p95:.0f} | {max(values):.0f} |"
+    return [name, str(len(values)), f"{p50:.0f}", f"{p95:.0f}", f"{max(values):.0f}"]
 
 
 def latency(
@@ -193,11 +191,10 @@ def latency(
         f"{errors} errors alone, {sum(s != 200 for s, _, _ in concurrent)} with "
         f"{CLIENTS} clients; server peak RSS {peak:.0f} MiB"
     )
-    print("| latency (ms) | questions | p50 | p95 | max |\n| --- | ---: | ---: | ---: | ---: |")
-    print(_figures("cold, server", cold_server))
-    print(_figures("cold, client", cold_client))
-    print(_figures("warm, server", warm_server))
-    print(_figures("warm, client", warm_client))
+    measured = {"cold, server": cold_server, "cold, client": cold_client}
+    measured |= {"warm, server": warm_server, "warm, client": warm_client}
+    header = ["latency (ms)", "questions", "p50", "p95", "max"]
+    print("\n".join(markdown_table(header, (_figures(n, v) for n, v in measured.items()), 1)))
     print(_figures(f"cold, {CLIENTS} clients at once, client", [t for _, t, _ in concurrent]))
     print(_figures(f"cold, {CLIENTS} clients at once, server", [s for _, _, s in concurrent]))
 

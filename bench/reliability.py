@@ -18,7 +18,7 @@ duplicates, same manifest (digests, chunk counts), no in-progress mark, and
 Chunks are 200 characters (``RAG_CHUNK_SIZE``) so that the corpus makes several
 write batches (512 chunks each) and a kill can fall between them.
 
-    python bench/reliability.py --kills 20      # figures go to docs/reliability.md
+    python -m bench.reliability --kills 20      # figures go to docs/reliability.md
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -138,7 +138,7 @@ class Snapshot:
 
 def snapshot(data_dir: Path) -> Snapshot:
     """The chunk ids, duplicate count, manifest and in-progress mark of ``data_dir``'s index."""
-    from rag.index import open_index
+    from rag.retrieve.index import open_index
     from rag.settings import Settings
 
     index = open_index(Settings(data_dir=data_dir))
@@ -161,7 +161,7 @@ def kill_while_writing(
 
     Returns False when the ingest ended before the mark was seen.
     """
-    from rag.index import open_index
+    from rag.retrieve.index import open_index
     from rag.settings import Settings
 
     index = open_index(Settings(data_dir=data_dir))
@@ -398,7 +398,7 @@ def main() -> None:
         print(f"problem: {problem}", file=sys.stderr)
     print("PASS" if result.ok else "FAIL")
     if not args.no_doc:
-        command = f"python bench/reliability.py --kills {args.kills}"
+        command = f"python -m bench.reliability --kills {args.kills}"
         replace_section(DOC, "Crash safety", crash_section(result, command, context))
     sys.exit(0 if result.ok else 1)
 

@@ -8,7 +8,7 @@ txtai's hybrid (both on the recipe's chunks), each through its real retriever
 asked for 10 passages, all under one relevance rule (``evals.runner.passage_rank``:
 the passage overlaps the gold span).
 
-    python bench/retrieval_domains.py --squad ../shared/data/squad-v2-dev-half.json \\
+    python -m bench.retrieval_domains --squad ../shared/data/squad-v2-dev-half.json \\
         --pubmedqa ../shared/data/pubmedqa-pqal.json
 """
 
@@ -23,17 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from squad_corpus import REPO, markdown_table, run_context, warn_if_busy
 
+from bench.squad_corpus import REPO, markdown_table, run_context, warn_if_busy
 from evals.corpus import corpus_settings, ingest_corpus
-from evals.evaluate import load_rows
-from evals.recipe import LangChainRecipe
+from evals.evaluate import chain_of, load_rows
 from evals.relevance import has_gold
 from evals.runner import passage_rank
 from evals.suite import SuiteRow
-from evals.tune_retrieval import RULE
+from evals.tune_retrieval import RULE, rank_figures
 from rag.chain import Chain
-from rag.models import Passage
+from rag.schema import Passage
 from rag.settings import Settings
 from rag.tuned import TUNED
 
@@ -55,17 +54,6 @@ def load_set(suite: str, dataset: Path | None, corpus: Path | None, split: str) 
     return rows, folder, settings
 
 
-def retriever_of(name: str, folder: Path, settings: Settings) -> Chain:
-    """A chain whose ``ranked`` is configuration ``name``'s retrieval."""
-    if name == "langchain":
-        return Chain(settings, retriever=LangChainRecipe(folder, settings))
-    if name == "txtai":
-        from evals.txtai_baseline import TxtaiHybrid
-
-        return Chain(settings, retriever=TxtaiHybrid(folder, settings))
-    return Chain(settings.model_copy(update={"retriever": name}))
-
-
 def score(rows: Sequence[SuiteRow], chain: Chain) -> dict[str, float]:
     """hit@1, hit@5, mrr@10 over the rows with gold, and seconds per question."""
     ranks = []
@@ -74,14 +62,8 @@ def score(rows: Sequence[SuiteRow], chain: Chain) -> dict[str, float]:
         passages: list[Passage] = chain.ranked(row.question, DEPTH)
         ranks.append(passage_rank(row, passages[:DEPTH]))
     seconds = time.perf_counter() - began
-    n = len(ranks) or 1
-    return {
-        "questions": len(ranks),
-        "hit@1": sum(r == 1 for r in ranks) / n,
-        "hit@5": sum(r is not None and r <= 5 for r in ranks) / n,
-        "mrr@10": sum(1 / r for r in ranks if r is not None) / n,
-        "ms_per_question": 1000 * seconds / n,
-    }
+    figures: dict[str, float] = {"questions": len(ranks), **rank_figures(ranks)}
+    return figures | {"ms_per_question": 1000 * seconds / (len(ranks) or 1)}
 
 
 def main() -> None:
@@ -107,14 +89,14 @@ def main() -> None:
         test[name] = {}
         for configuration in args.configurations:
             with console.status(f"{name}: dev split, {configuration}"):
-                chain = retriever_of(configuration, folder, settings)
+                chain = chain_of(configuration, settings, folder)
                 chain.ranked("warm up", DEPTH)  # index building and model loading not timed
                 test[name][configuration] = score(rows, chain)
             console.print(f"{name} {configuration}: {test[name][configuration]}")
 
     report = {
         **context,
-        "command": "python bench/retrieval_domains.py --squad SQUAD --pubmedqa PUBMEDQA",
+        "command": "python -m bench.retrieval_domains --squad SQUAD --pubmedqa PUBMEDQA",
         "rule": RULE,
         "tuned": TUNED,
         "test": test,

@@ -10,7 +10,7 @@ from start to exit, its own peak RSS read with ``wait4``:
 - ``rag serve``: seconds until /readyz answers 200, one warm-up question, then
   /api/ask p50/p95 over questions made from the corpus, one at a time;
 - BM25 in this process: a cold ``LiveBm25(index).current()`` built from Chroma,
-  and one starting from the state the server saved (``rag.lexical.cache_path``);
+  and one starting from the state the server saved (``rag.retrieve.lexical.cache_path``);
 - ``rag ingest`` again: unchanged; after appending a sentence to one file;
   after inserting a paragraph at the top of the file with the most chunks.
 
@@ -19,7 +19,7 @@ corpus in this process; ``ours/LC`` compares in-process ingest seconds.
 The pages are plain HTML; the .gz files under linux-doc-6.1/Documentation are
 the reStructuredText sources of the same pages and are not used.
 
-    python bench/scale.py --sizes 10000 30000 100000 --backends static torch
+    python -m bench.scale --sizes 10000 30000 100000 --backends static torch
 """
 
 import rag  # noqa: F401  (offline environment before any library loads)
@@ -31,9 +31,7 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -48,8 +46,10 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from lxml import etree
 from rich.console import Console
 from rich.progress import Progress
-from squad_corpus import REPO, markdown_table, progress_bar, run_context, warn_if_busy
 
+from bench.squad_corpus import REPO, markdown_table, run_context, warn_if_busy
+from cli.console import progress as progress_bar
+from harness.servers import BIN, free_port, wait_for
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
 from ingest.html import content_roots
@@ -78,7 +78,7 @@ INSERTED = (
 READY_TIMEOUT = 900.0  # seconds for `rag serve` to answer /readyz
 HTTP_TIMEOUT = 120.0  # seconds per question
 MAX_TOKENS = 256  # MiniLM's window: the model reads no more of a chunk
-RAG = Path(sys.executable).parent / "rag"
+RAG = BIN / "rag"
 DEFAULT_OUT = REPO / "bench" / "results" / "scale.json"
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]{2,}")
 console = Console(stderr=True)
@@ -253,26 +253,11 @@ def post_question(url: str, question: str, timeout: float) -> tuple[int, dict[st
         return error.code, {}
 
 
-def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
-    """Poll ``url`` until it answers 200; fail if the server dies or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready (server exit code {server.poll()})")
-
-
 def serve_latency(
     env: dict[str, str], questions: list[str], log: Path, progress: Progress
 ) -> dict[str, Any]:
     """``rag serve`` in a child: readiness seconds, first answer, warm /api/ask latencies."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    base = f"http://127.0.0.1:{free_port()}"
     command = [str(RAG), "serve", "--host", "127.0.0.1", "--port", base.rsplit(":", 1)[1]]
     with log.open("ab") as output:
         began = time.perf_counter()
@@ -280,7 +265,7 @@ def serve_latency(
             command, env=env, cwd=log.parent, stdout=output, stderr=subprocess.STDOUT
         )
         try:
-            wait_ready(f"{base}/readyz", server, READY_TIMEOUT)
+            wait_for(f"{base}/readyz", server, READY_TIMEOUT)
             ready = time.perf_counter() - began
             began = time.perf_counter()
             post_question(f"{base}/api/ask", "warm up: what is this about?", HTTP_TIMEOUT)
@@ -310,22 +295,25 @@ def serve_latency(
 
 def bm25_seconds(data_dir: Path, backend: str) -> dict[str, Any]:
     """Seconds of a cold ``LiveBm25(index).current()``: built from Chroma, and loaded
-    from the state the server saved (``rag.lexical.cache_path``) when there is one.
-    The index is opened untimed first, so Chroma's client start-up is not counted."""
-    from rag import lexical
-    from rag.index import open_index
+    from the state the server saved (``rag.retrieve.lexical.cache_path``) when there is one;
+    with the chunks each holds. The index is opened untimed first, so Chroma's client
+    start-up is not counted."""
+    from rag.retrieve import lexical
+    from rag.retrieve.index import open_index
 
     settings = Settings(data_dir=data_dir, embedding_backend=backend)
     index = open_index(settings)
     index.count()
-    saved = lexical.cache_path(settings) if hasattr(lexical, "cache_path") else None
+    saved = lexical.cache_path(settings)
     began = time.perf_counter()
-    lexical.LiveBm25(index).current()
-    result = {"build_s": round(time.perf_counter() - began, 2), "load_s": None, "bytes": 0}
-    if saved and saved.is_file():
+    built = lexical.LiveBm25(index).current()
+    result: dict[str, Any] = {"build_s": round(time.perf_counter() - began, 2)}
+    result |= {"built_chunks": built.document_frequencies(())[0], "load_s": None, "bytes": 0}
+    if saved.is_file():
         began = time.perf_counter()
-        lexical.LiveBm25(index, saved).current()
+        loaded = lexical.LiveBm25(index, saved).current()
         result |= {"load_s": round(time.perf_counter() - began, 2), "bytes": du(saved.parent)}
+        result["loaded_chunks"] = loaded.document_frequencies(())[0]
     return result
 
 
@@ -373,7 +361,7 @@ def langchain_recipe(corpus: Corpus, work: Path) -> dict[str, Any]:
     """evals/recipe.py's LangChain recipe indexing the corpus in this process, embedder
     warm: sentence-transformers on torch (HuggingFaceEmbeddings), as the tutorials do."""
     from evals.recipe import LangChainRecipe
-    from rag.embeddings import load_embeddings
+    from rag.models.embeddings import load_embeddings
 
     settings = Settings(data_dir=work / "recipe", embedding_backend="torch")
     load_embeddings(settings).embed_query("warm up")

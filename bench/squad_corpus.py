@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from evals.markdown import markdown_table as table_lines
 from evals.squad import write_articles
 from evals.suite import load_suite
 
@@ -99,19 +99,5 @@ def warn_if_busy(load_average: float, console: Console) -> None:
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A GitHub Markdown table; columns after the first two are right-aligned."""
-    align = ["---" if i < 2 else "---:" for i in range(len(headers))]
-    lines = [headers, align, *rows]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
-
-
-def progress_bar(console: Console) -> Progress:
-    """The transient progress bar both benchmarks show on stderr."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
+    """The benchmarks' tables (evals/markdown.py): columns after the first two right-aligned."""
+    return "\n".join(table_lines(headers, rows, right_from=2))

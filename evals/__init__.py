@@ -1,0 +1,1 @@
+"""Quality measured: eval suites, metrics with intervals, tuning, the gate's training."""

@@ -12,7 +12,7 @@ passage holding its evidence. Its negatives:
 Hard negatives share almost every word with the passage, so a check that only
 measures similarity accepts them: this is what the old calibration (true claims
 against random passages only) could not see. But they are exactly the edits the
-grounding rule (rag/grounding.py) was written against, so refusing them is close to
+grounding rule (rag/answer/grounding.py) was written against, so refusing them is close to
 guaranteed. Two kinds the rule was not written against are measured beside them
 and never tune anything (``HELD_OUT``):
 
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from evals.relevance import fold, gold_in, passage_relevant
 from evals.runner import passage_rank
 from evals.suite import SuiteRow
+from rag.answer.citation_check import Support, best_support, supports
 from rag.chain import Chain
-from rag.citation_check import Support, best_support, supports
-from rag.models import Passage
+from rag.schema import Passage
 from rag.text import sentence_spans
 
 _NUMBER = re.compile(r"\d+")

@@ -21,7 +21,7 @@ LOWER_IS_BETTER = ("false_abstention_rate",)
 
 def load_run(spec: str) -> RunResult:
     """The run ``FILE`` (its first) or ``FILE:NAME`` (the run of that name, e.g.
-    ``squad.json:txtai``) of a results file written by ``rag eval --json``."""
+    ``squad.json:txtai``) of a results file of ``rag eval run --json-out`` (or ``--json``)."""
     path, name = Path(spec), None
     if not path.is_file() and ":" in spec:
         file, _, name = spec.rpartition(":")
@@ -29,7 +29,9 @@ def load_run(spec: str) -> RunResult:
     try:
         runs = [RunResult.model_validate(run) for run in json.loads(path.read_text())]
     except (OSError, ValueError, TypeError) as error:
-        raise RagError(f"{path} is not a results file of `rag eval --json`: {error}") from None
+        raise RagError(
+            f"{path} is not a results file of `rag eval run --json-out`: {error}"
+        ) from None
     chosen = [run for run in runs if name is None or run.name == name][:1]
     if not chosen:
         known = ", ".join(run.name for run in runs) or "none"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from ingest.pipeline import IngestReport, discover, ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
 from rag.errors import RagError
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 
 

@@ -19,9 +19,9 @@ from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import EVIDENCE_SHAPING
 from evals.relevance import has_gold, holds_gold
 from evals.suite import SuiteRow
-from rag.answerability import features, question_terms
+from rag.answer.answerability import features, question_terms
 from rag.chain import Chain
-from rag.models import Citation, Passage
+from rag.schema import Citation, Passage
 from rag.settings import Settings
 from rag.text import tokenize
 
@@ -42,7 +42,7 @@ class Evidence:
     chunks: int
 
     def vector(self) -> np.ndarray:
-        """The gate's features of this question (rag.answerability.FEATURES)."""
+        """The gate's features of this question (rag.answer.answerability.FEATURES)."""
         return features(self.row.question, self.passages, self.ranked, self.held, self.chunks)
 
     def dump(self) -> str:

@@ -1,14 +1,14 @@
 """Learning the answerability gate from tune-split feature rows.
 
-A logistic regression (scikit-learn) over standardised features: a few weights
-that numpy evaluates at run time (rag/answerability.py). Cross-validation on the
-tune rows, grouped by document so that no fold shares an article, picks the
-regularisation and gives the out-of-fold probabilities the threshold is chosen
-on: the best mean abstention F1 over the sets among thresholds whose false
-abstention, counting the questions ``abstain_below`` declines as the chain does, is
-at most MAX_FALSE_ABSTENTION on every set. Test rows are read only afterwards, for
-the report.
-"""
+A logistic regression (scikit-learn) over standardised features: a few weights that
+numpy evaluates at run time. The model (``Logistic``) and the rule that declines a
+question (``declined``) are the library's own (rag/answer/answerability.py): what is
+trained is what runs. Cross-validation on the tune rows, grouped by document so that
+no fold shares an article, picks the regularisation and gives the out-of-fold
+probabilities the threshold is chosen on: the best mean abstention F1 over the sets
+among thresholds whose false abstention, counting the questions ``abstain_below``
+declines as the chain does, is at most MAX_FALSE_ABSTENTION on every set. Test rows
+are read only afterwards, for the report."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupKFold
 from evals import metrics
 from evals.gate_data import Evidence
 from evals.tune import MAX_FALSE_ABSTENTION
-from rag.answerability import FEATURES
+from rag.answer.answerability import FEATURES, Logistic, declined
 from rag.errors import RagError
 
 THRESHOLDS = np.round(np.arange(0, 1.0001, 0.005), 3)
@@ -78,43 +78,18 @@ class Table:
     def declined(self, probability: np.ndarray, threshold: float, floor: float) -> np.ndarray:
         """The rows the chain declines: P(answerable) below ``threshold``, or a best
         sentence below ``floor`` (``abstain_below``)."""
-        return (probability < threshold) | (self.columns(["best_score"])[:, 0] < floor)
+        return declined(self.columns(["best_score"])[:, 0], probability, floor, threshold)
 
 
-@dataclass
-class Model:
-    """A fitted logistic model in the form rag/gate.json stores."""
-
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coefficients: np.ndarray
-    intercept: float
-
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        """P(answerable) for each row of ``x`` (columns ``names``)."""
-        z = (x - self.mean) / self.scale
-        return 1 / (1 + np.exp(-(z @ self.coefficients + self.intercept)))
-
-    def dump(self) -> dict[str, Any]:
-        """The JSON form rag.answerability.Gate loads."""
-        return {
-            "kind": "logistic regression on standardised features",
-            "features": list(self.names),
-            "mean": [round(float(v), 6) for v in self.mean],
-            "scale": [round(float(v), 6) for v in self.scale],
-            "coefficients": [round(float(v), 6) for v in self.coefficients],
-            "intercept": round(self.intercept, 6),
-        }
-
-
-def fit(x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float, weights: np.ndarray) -> Model:
+def fit(
+    x: np.ndarray, y: np.ndarray, names: Sequence[str], c: float, weights: np.ndarray
+) -> Logistic:
     """A logistic regression of ``y`` (answerable) on standardised ``x``, rows weighted."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit((x - mean) / scale, y, sample_weight=weights)
-    return Model(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
+    return Logistic(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
 def out_of_fold(table: Table, names: Sequence[str], c: float, balance: float) -> np.ndarray:
@@ -130,10 +105,10 @@ def out_of_fold(table: Table, names: Sequence[str], c: float, balance: float) ->
 def figures(answerable: np.ndarray, abstained: np.ndarray) -> dict[str, float]:
     """Abstention precision, recall, F1 and false-abstention rate."""
     found = metrics.abstention(list(answerable), list(abstained))
-    declined = int(abstained.sum())
+    refused = int(abstained.sum())
     correct = int((abstained & ~answerable).sum())
     return {
-        "abstention_precision": correct / declined if declined else float("nan"),
+        "abstention_precision": correct / refused if refused else float("nan"),
         "abstention_recall": found["abstain_rate"],
         "abstention_f1": found["abstention_f1"],
         "false_abstention": found["false_abstention_rate"],
@@ -182,7 +157,7 @@ def choose_threshold(table: Table, probability: np.ndarray, floor: float) -> tup
 class Fitted:
     """The chosen gate: its model, threshold and what cross-validation said of it."""
 
-    model: Model
+    model: Logistic
     threshold: float
     c: float
     balance: float

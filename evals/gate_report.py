@@ -20,14 +20,15 @@ from evals.gate_fit import (
     fit,
     out_of_fold,
 )
-from evals.tune import MAX_FALSE_ABSTENTION, markdown_table
-from rag.answerability import FEATURES
-from rag.extractive import selected
+from evals.markdown import entries_table
+from evals.tune import MAX_FALSE_ABSTENTION
+from rag.answer.answerability import FEATURES
+from rag.answer.extractive import selected
 
 
 def answer_text(evidence: Evidence, floor: float, max_sentences: int) -> str:
     """The extractive answer's quotes: the best sentences within the follower margin
-    of the first, none below ``floor`` (rag/extractive.py's selection)."""
+    of the first, none below ``floor`` (rag/answer/extractive.py's selection)."""
     return " ".join(c.quote for c in selected(evidence.ranked, floor, max_sentences))
 
 
@@ -190,11 +191,11 @@ def markdown(gate: dict[str, Any], evidence: dict[str, Any], png: str) -> str:
             f"Threshold: **{gate['threshold']}** (declined below).",
             f"Rule: {gate['training']['rule']}.",
             "",
-            "Features: rag/answerability.py (``features``); weights below.",
+            "Features: rag/answer/answerability.py (``features``); weights below.",
             "",
             "## Dev splits, beside today's threshold",
             "",
-            *markdown_table(evidence["dev"]),
+            *entries_table(evidence["dev"]),
             "",
             "## Trade-off (dev splits)",
             "",
@@ -202,19 +203,19 @@ def markdown(gate: dict[str, Any], evidence: dict[str, Any], png: str) -> str:
             "",
             "## Ablation (ROC AUC and abstention F1; each variant's threshold chosen on tune)",
             "",
-            *markdown_table(evidence["ablation"]),
+            *entries_table(evidence["ablation"]),
             "",
             "## Tune split, out of fold, beside today's threshold",
             "",
-            *markdown_table(evidence["tune"]),
+            *entries_table(evidence["tune"]),
             "",
             "## Model selection (out of fold on tune; grouped by document)",
             "",
-            *markdown_table(evidence["selection"]),
+            *entries_table(evidence["selection"]),
             "",
             f"## Weights (logistic regression; false abstention cap {MAX_FALSE_ABSTENTION})",
             "",
-            *markdown_table(weights),
+            *entries_table(weights),
             f"| intercept | | | {model['intercept']} |",
             "",
         ]

@@ -17,8 +17,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.loaders import load
 from ingest.pipeline import discover, display_name
-from rag.embeddings import load_embeddings
-from rag.models import Chunk, Passage
+from rag.models.embeddings import load_embeddings
+from rag.schema import Chunk, Passage
 from rag.settings import Settings
 
 # The one definition of the recipe, used by `rag eval --baselines` and bench/ alike.

@@ -16,7 +16,7 @@ from pathlib import Path
 from evals.metrics import QUOTES
 from evals.suite import EvidenceSpan, SuiteRow
 from ingest.loaders import load
-from rag.models import Chunk, Citation, Passage
+from rag.schema import Chunk, Citation, Passage
 from rag.text import Span
 
 

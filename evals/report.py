@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from evals.gates import target_status
+from evals.markdown import markdown_table
 from evals.runner import RunResult
 
 # The metrics shown in tables and charts, in reading order.
@@ -121,13 +122,10 @@ def metrics_lines(runs: Sequence[RunResult]) -> list[str]:
         f"many of {len(runs[0].rows)} each metric is over (first run), and in how many groups",
         "when questions are resampled together.",
         "",
-        "| metric | questions | " + " | ".join(r.name for r in runs) + " |",
-        "| --- | ---: |" + " ---: |" * len(runs),
     ]
-    return lines + [
-        f"| {m} | {questions(runs[0], m)} | " + " | ".join(cell(r, m) for r in runs) + " |"
-        for m in SHOWN
-    ]
+    header = ["metric", "questions", *(r.name for r in runs)]
+    rows = ([m, questions(runs[0], m), *(cell(r, m) for r in runs)] for m in SHOWN)
+    return lines + markdown_table(header, rows, right_from=1)
 
 
 def write_markdown(runs: Sequence[RunResult], path: Path, targets: bool = False) -> None:
@@ -138,12 +136,14 @@ def write_markdown(runs: Sequence[RunResult], path: Path, targets: bool = False)
     lines = [f"# Eval report: {runs[0].suite}", "", f"![metrics]({chart.name})", ""]
     lines += metrics_lines(runs)
     if targets:
-        lines += ["", f"Targets ({runs[0].name}):", "", "| target | value | goal | |"]
-        lines.append("| --- | --- | --- | --- |")
-        lines += [
-            f"| {name} | {cell(runs[0], name)} | ≥ {goal} | {status} |"
-            for name, _, goal, status in target_status(runs[0])
-        ]
+        lines += ["", f"Targets ({runs[0].name}):", ""]
+        lines += markdown_table(
+            ["target", "value", "goal", ""],
+            (
+                [name, cell(runs[0], name), f"≥ {goal}", status]
+                for name, _, goal, status in target_status(runs[0])
+            ),
+        )
     for run in runs:
         settings = ", ".join(f"{k}={v}" for k, v in run.settings.items())
         lines += ["", f"## {run.name}", "", f"Settings: {settings}", ""]

@@ -2,7 +2,7 @@
 
 ``rag.chain`` re-ranks the built-in retriever's passages only (evals measure the
 baselines as they ship). Wrapped in ``Reranked``, a baseline's first
-``rerank_depth`` passages are re-ordered exactly as ours are: by rag.rerank's blend
+``rerank_depth`` passages are re-ordered exactly as ours are: by rag.retrieve.rerank's blend
 of the retrieval score and the passage's best sentence, scored by the same answerer.
 """
 
@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from rag.chain import PassageRetriever
-from rag.models import Passage
-from rag.rerank import rerank
+from rag.retrieve.rerank import rerank
+from rag.schema import Passage
 from rag.settings import Settings
 
 
 class SentenceScorer(Protocol):
-    """What scores a passage by its best sentence (rag.extractive.ExtractiveAnswerer)."""
+    """What scores a passage by its best sentence (rag.answer.extractive.ExtractiveAnswerer)."""
 
     def best_sentences(self, question: str, passages: Sequence[Passage]) -> list[float]:
         """Each passage's best sentence score."""

@@ -15,7 +15,7 @@ from evals.relevance import citation_relevant, has_gold, passage_relevant
 from evals.suite import SuiteRow
 from evals.validity import citation_valid
 from rag.chain import Chain
-from rag.models import Answer, Citation, Passage
+from rag.schema import Answer, Citation, Passage
 
 RETRIEVAL_DEPTH = 10
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -67,7 +67,8 @@ def _nan_for_null(metrics: Any) -> Any:
 
 
 def dump_runs(runs: Sequence[RunResult]) -> str:
-    """Results as strict JSON (what ``rag eval --json`` writes): NaN becomes null."""
+    """Results as strict JSON (what ``rag eval run --json`` prints, ``--json-out``
+    writes): NaN becomes null."""
     return json.dumps([json.loads(run.model_dump_json()) for run in runs], indent=1)
 
 

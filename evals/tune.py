@@ -23,13 +23,13 @@ from evals.bootstrap import Ratio, intervals
 from evals.claims import HELD_OUT, KINDS, CheckedClaim, check_claims, make_claims
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
-from evals.relevance import has_gold, passage_relevant
+from evals.markdown import entries_table
+from evals.observed import Observed, observe
 from evals.splits import membership
 from evals.suite import SuiteRow
-from evals.tune_rerank import RERANK_DEPTHS, RERANK_RULE, choose_rerank
+from evals.tune_rerank import RERANK_RULE, choose_rerank
 from evals.tune_retrieval import tune_fusion
 from rag.chain import Chain
-from rag.extractive import Signal
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,8 +41,6 @@ DOCS_SUITE = REPO / "evals/suites/python-docs-tune.jsonl"
 WEIGHTS = [round(w / 20, 2) for w in range(21)]
 THRESHOLDS = [round(t / 100, 2) for t in range(0, 100)]
 MAX_FALSE_ABSTENTION = 0.05
-POOL = max(RERANK_DEPTHS)  # passages observed per question
-K = Settings.model_fields["k"].default  # passages the answerer sees
 
 
 @dataclass
@@ -59,25 +57,6 @@ class TuneSet:
         settings = corpus_settings(self.folder, base.model_copy(update=values))
         ingest_corpus(self.folder, settings)
         return settings
-
-
-@dataclass
-class Observed:
-    """One question's first ``POOL`` passages under the tuned fusion: each one's
-    retrieval score, relevance and candidate sentences, and the order the
-    answerer sees them in (retrieval order until a re-ranking is chosen)."""
-
-    row: SuiteRow
-    scores: list[float]
-    relevant: list[bool]
-    signals: list[list[Signal]]
-    order: list[int]
-
-    def best(self, weight: float) -> Signal | None:
-        """The sentence the answer would start with at ``weight``: the best of
-        the first ``K`` passages' sentences."""
-        shown = (s for i in self.order[:K] for s in self.signals[i])
-        return max(shown, key=lambda s: s.score(weight), default=None)
 
 
 def load_sets(
@@ -104,25 +83,6 @@ def load_sets(
         assert folder is not None, "every tune set has a corpus"
         sets.append(TuneSet(name, data, rows, folder))
     return sets
-
-
-def observe(tune_set: TuneSet, settings: Settings, on_row: Callable[[], None]) -> list[Observed]:
-    """Retrieve once per question (without re-ranking) and keep each passage's signals."""
-    chain = Chain(settings)
-    observed = []
-    for row in tune_set.rows:
-        passages = chain.retriever.retrieve(row.question, POOL)
-        observed.append(
-            Observed(
-                row,
-                [p.score for p in passages],
-                [has_gold(row) and passage_relevant(row, p.chunk) for p in passages],
-                [chain.answerer.signals(row.question, [p]) for p in passages],
-                list(range(len(passages))),
-            )
-        )
-        on_row()
-    return observed
 
 
 def _recall_first(observed: Sequence[Observed], weight: float) -> float:
@@ -277,7 +237,8 @@ def tune(
     public = [s for s in sets if s.name != "docs"]
     fusion, fusion_table = tune_fusion([(s.name, s.rows, s.folder) for s in public], base)
     observed = {
-        s.name: observe(s, s.settings(base, fusion), progress(s.name, len(s.rows))) for s in sets
+        s.name: observe(s.rows, s.settings(base, fusion), progress(s.name, len(s.rows)))
+        for s in sets
     }
     by_set = {name: found for name, found in observed.items() if name != "docs"}
     weight, weight_table = choose_weight(observed)
@@ -321,18 +282,6 @@ def claims_of(
     return checked
 
 
-def markdown_table(entries: Sequence[dict[str, Any]]) -> list[str]:
-    """The lines of a Markdown table of ``entries`` (one row each, the first's keys as header)."""
-    if not entries:
-        return []
-    header = list(entries[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for entry in entries:
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in entry.values()]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
 def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command: str) -> str:
     """The tuning report: the chosen values, then every table that chose them."""
     lines = [
@@ -348,29 +297,29 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "",
         "## Fusion",
         "",
-        *markdown_table(evidence["fusion"]),
+        *entries_table(evidence["fusion"]),
         "",
         "## Answer similarity weight (first-sentence answer recall)",
         "",
-        *markdown_table(evidence["answer_similarity_weight"]),
+        *entries_table(evidence["answer_similarity_weight"]),
         "",
         f"## Re-ranking by the best sentence ({RERANK_RULE})",
         "",
-        *markdown_table(evidence["rerank"]),
+        *entries_table(evidence["rerank"]),
         "",
         f"## Abstention threshold (false abstention at most {MAX_FALSE_ABSTENTION} on every set)",
         "",
-        *markdown_table(
+        *entries_table(
             [e for e in evidence["abstain_below"] if e["threshold"] <= 0.6]  # above: all abstain
         ),
         "",
         "## Citation check: similarity weight (best threshold at each weight)",
         "",
-        *markdown_table(evidence["citation_check_weight"]),
+        *entries_table(evidence["citation_check_weight"]),
         "",
         "## Citation check (share judged right per kind of claim; evals/claims.py)",
         "",
-        *markdown_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
+        *entries_table([{"split": s, **f} for s, f in evidence["citation_check"].items()]),
         "",
     ]
     return "\n".join(lines)

@@ -1,18 +1,16 @@
-"""The re-ranking by best sentence (rag/rerank.py) chosen on the tune splits.
+"""The re-ranking by best sentence (rag/retrieve/rerank.py) chosen on the tune splits.
 
-Every variant re-orders the passages observed once per question (evals/tune.py
+Every variant re-orders the passages observed once per question (evals/observed.py
 ``observe``), so the whole grid costs seconds. Depth 0 (no re-ranking) is a
 variant too: re-ranking is kept only when it does better.
 """
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from evals.observed import Observed
 from evals.tune_retrieval import RANKS, rank_figures
-from rag.rerank import rerank_order
-
-if TYPE_CHECKING:
-    from evals.tune import Observed
+from rag.retrieve.rerank import rerank_order
 
 RERANK_DEPTHS = (0, 5, 10, 20)
 RERANK_WEIGHTS = [round(w / 10, 1) for w in range(10)]
@@ -23,7 +21,7 @@ RERANK_RULE = (
 )
 
 
-def best_sentences(observed: "Observed", answer_weight: float) -> list[float]:
+def best_sentences(observed: Observed, answer_weight: float) -> list[float]:
     """Each observed passage's best sentence score (0 without sentences)."""
     return [max((s.score(answer_weight) for s in sig), default=0.0) for sig in observed.signals]
 
@@ -35,7 +33,7 @@ def reorder(scores: Sequence[float], best: Sequence[float], depth: int, weight: 
     return first + list(range(pool, len(scores)))
 
 
-def measure(observed: Sequence["Observed"], orders: Sequence[list[int]]) -> dict[str, float]:
+def measure(observed: Sequence[Observed], orders: Sequence[list[int]]) -> dict[str, float]:
     """hit@1, hit@5 and mrr@10 over the rows with gold evidence."""
     return rank_figures(
         [
@@ -47,7 +45,7 @@ def measure(observed: Sequence["Observed"], orders: Sequence[list[int]]) -> dict
 
 
 def choose_rerank(
-    by_set: dict[str, list["Observed"]], answer_weight: float
+    by_set: dict[str, list[Observed]], answer_weight: float
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Choose ``rerank_depth`` and ``rerank_weight`` by ``RERANK_RULE``, then put every
     observed question in the chosen order (what the answerer will see).

@@ -21,10 +21,10 @@ from typing import Any
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.relevance import has_gold, passage_relevant
 from evals.suite import SuiteRow
-from rag.embeddings import load_embeddings
-from rag.index import open_index
-from rag.lexical import LiveBm25, cache_path
-from rag.retrieval import fuse, fuse_scores
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.fusion import Hit, convex_fusion, reciprocal_rank_fusion
+from rag.retrieve.index import open_index
+from rag.retrieve.lexical import LiveBm25, cache_path
 from rag.settings import Settings
 
 DEPTH = 100
@@ -42,7 +42,7 @@ CHUNKINGS = (
     {"chunk_size": 800, "chunk_overlap": 150},
     {"chunk_size": 1000, "chunk_overlap": 200},
 )
-Ranking = list[tuple[str, float]]
+Ranking = list[Hit]
 
 
 @dataclass
@@ -68,7 +68,7 @@ def collect(rows: Sequence[SuiteRow], settings: Settings, depth: int = DEPTH) ->
         chunks = {chunk.id: chunk for chunk, _ in dense}
         chunks |= {c.id: c for c in index.get([i for i, _ in lexical if i not in chunks])}
         relevant = frozenset(i for i, chunk in chunks.items() if passage_relevant(row, chunk))
-        collected.append(Lists([(c.id, s) for c, s in dense], lexical, relevant))
+        collected.append(Lists([Hit(c.id, s) for c, s in dense], lexical, relevant))
     return collected
 
 
@@ -82,15 +82,15 @@ class Variant:
 
 
 def _side(name: str) -> Variant:
-    return Variant(name, {"retriever": name}, lambda lists: [i for i, _ in getattr(lists, name)])
+    return Variant(name, {"retriever": name}, lambda lists: [h.id for h in getattr(lists, name)])
 
 
 def rrf(dense_weight: float, candidates: int, rrf_k: int = 60) -> Variant:
     """Weighted RRF of each side's first ``candidates`` (BM25 weight 1)."""
 
     def rank(lists: Lists) -> list[str]:
-        sides = [(lists.dense[:candidates], dense_weight), (lists.bm25[:candidates], 1.0)]
-        return [i for i, _ in fuse(sides, rrf_k)]
+        sides = [lists.dense[:candidates], lists.bm25[:candidates]]
+        return [hit.id for hit in reciprocal_rank_fusion(sides, [dense_weight, 1.0], rrf_k)]
 
     values = {"fusion": "rrf", "dense_weight": dense_weight, "bm25_weight": 1.0}
     values |= {"rrf_k": rrf_k, "candidates": candidates}
@@ -102,8 +102,8 @@ def convex(dense_weight: float, candidates: int) -> Variant:
     bm25_weight = round(1 - dense_weight, 2)
 
     def rank(lists: Lists) -> list[str]:
-        sides = [(lists.dense[:candidates], dense_weight), (lists.bm25[:candidates], bm25_weight)]
-        return [i for i, _ in fuse_scores(sides)]
+        sides = [lists.dense[:candidates], lists.bm25[:candidates]]
+        return [hit.id for hit in convex_fusion(sides, [dense_weight, bm25_weight])]
 
     values = {"fusion": "convex", "dense_weight": dense_weight, "bm25_weight": bm25_weight}
     values |= {"candidates": candidates}
@@ -117,9 +117,9 @@ def rerank(dense_weight: float, candidates: int) -> Variant:
     def rank(lists: Lists) -> list[str]:
         pool = lists.bm25[:candidates]
         keep = {i for i, _ in pool}
-        dense = [(i, s) for i, s in lists.dense if i in keep]
-        sides = [(dense, dense_weight), (pool, round(1 - dense_weight, 2))]
-        return [i for i, _ in fuse_scores(sides)]
+        dense = [hit for hit in lists.dense if hit.id in keep]
+        weights = [dense_weight, round(1 - dense_weight, 2)]
+        return [hit.id for hit in convex_fusion([dense, pool], weights)]
 
     return Variant(f"rerank bm25 dense={dense_weight} c={candidates}", {}, rank)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from evals.recipe import chunk_of, recipe_chunks
 from rag.errors import RagError
-from rag.models import Chunk, Passage
+from rag.schema import Chunk, Passage
 from rag.settings import Settings
 
 TXTAI_K = 5

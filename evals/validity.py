@@ -26,7 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from ingest.loaders import load
-from rag.models import Citation
+from rag.schema import Citation
 
 _LAYOUT = re.compile(r"[\s|]+")
 CONTEXT = 20  # characters of neighbouring text (layout removed) that must match

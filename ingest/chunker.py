@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ingest.document import Heading, Page, SourceDocument
-from rag.models import Chunk
+from rag.schema import Chunk
 from rag.text import Span, folded, paragraph_spans, sentence_spans
 
 # Titles and headings are copied into every chunk's metadata: a file whose first

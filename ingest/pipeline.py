@@ -3,7 +3,7 @@
 Each file's record in the index's manifest holds a digest of its bytes and of
 the settings that shape its chunks; a file whose digest is unchanged is not
 even read again. A changed file is chunked anew: chunk ids are content
-addresses (rag.models.Chunk, ingest.chunker.chunk_id), so comparing them with
+addresses (rag.schema.Chunk, ingest.chunker.chunk_id), so comparing them with
 the ids the index holds for that file tells exactly what to embed, what only
 moved (new offsets, same text: metadata updated, no embedding) and what to
 remove. A file's record is written only after all its chunks are, so a run
@@ -26,10 +26,10 @@ from pydantic import BaseModel
 from ingest.chunker import chunk_document
 from ingest.document import LoadError
 from ingest.loaders import LOADERS, file_type, load
-from rag.extractive import embed_sentences
-from rag.index import ChunkIndex, FileRecord
-from rag.models import Chunk
-from rag.sentence_store import SentenceStore, sentence_store
+from rag.answer.extractive import embed_sentences
+from rag.retrieve.index import ChunkIndex, FileRecord
+from rag.retrieve.sentence_store import SentenceStore, sentence_store
+from rag.schema import Chunk
 from rag.settings import Settings
 
 ProgressCallback = Callable[[int, int], None]
@@ -245,7 +245,8 @@ def _apply(
             index.add(new, vectors)
         if store is not None:
             with report.stage("embed sentences"):
-                store.put(embed_sentences(new, embeddings, dict(zip((c.text for c in new), vectors))))
+                known = dict(zip((c.text for c in new), vectors, strict=True))
+                store.put(embed_sentences(new, embeddings, known))
     with report.stage("Chroma"):
         index.move([c for u in updates for c in u.moved])
         index.delete(stale)
@@ -295,7 +296,7 @@ def ingest(
     report.skipped += [SkippedFile(source=display_name(p), reason="not found") for p in missing]
     report.sphinx_copies = len(copies)
     # The answerer's sentence vectors, embedded now so that a first question costs what
-    # a second one does (rag.extractive); settings.sentence_vectors = "query" defers them.
+    # a second one does (rag.answer.extractive); settings.sentence_vectors = "query" defers them.
     store = sentence_store(settings) if settings.sentence_vectors == "ingest" else None
     with report.stage("manifest"):
         known = index.files()

@@ -1,27 +1,28 @@
 """The one entry point every surface calls: ``Chain.answer(question, history)``."""
 
+import math
 import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
+from rag.answer.followup import standalone_question
 from rag.errors import LlmUnavailable, RagError
-from rag.followup import standalone_question
-from rag.models import Answer, Citation, Passage, Timings
+from rag.schema import Answer, CheckedSentence, Citation, Passage, Timings
 from rag.settings import Settings
+from rag.shared import SharedModels
 
 # Chroma, the embedder, LangChain and the LLM client are imported where first used,
 # so that importing this module (every command, the server) stays fast.
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from rag.answerability import Gate
-    from rag.catalog import CollectionInfo, Collections
-    from rag.extractive import ExtractiveAnswerer
-    from rag.generative import GenerativeAnswerer
-    from rag.index import ChunkIndex
-    from rag.scope import SourceScope
+    from rag.answer.answerability import Gate
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.generative import GenerativeAnswerer
+    from rag.retrieve.index import ChunkIndex
+    from rag.retrieve.scope import SourceScope
 
 # Streamed pieces: a word with the white space after it.
 _PIECE = re.compile(r"\S+\s*")
@@ -42,97 +43,59 @@ class Chain:
         self,
         settings: Settings,
         retriever: PassageRetriever | None = None,
-        models: "Chain | None" = None,
+        models: SharedModels | None = None,
     ) -> None:
-        """Nothing heavy happens here; the model and index open on first use.
+        """Nothing heavy happens here; the models and the index open on first use.
 
         Args:
             settings: the configuration.
             retriever: replaces the hybrid retriever (evals use it for baselines).
-            models: a chain over another collection whose embedder and answerers
-                this one shares (rag.catalog), instead of loading its own.
+            models: the models to answer with, shared with the chains over the other
+                collections of a deployment (rag.catalog); None: this chain's own.
         """
         self.settings = settings
         self._retriever = retriever
-        self._models = models
-
-    def collection(self, name: str | None) -> "Chain":
-        """The chain over collection ``name`` of this deployment (None: this chain's own
-        collection), sharing this chain's models.
-
-        Raises:
-            NotFound: there is no such collection.
-            RagError: ``name`` cannot name a collection.
-        """
-        return (self._models or self)._collections.get(name)
-
-    def collections(self) -> list["CollectionInfo"]:
-        """Every collection of this deployment, with its file and chunk counts."""
-        return (self._models or self)._collections.list()
-
-    @cached_property
-    def _collections(self) -> "Collections":
-        from rag.catalog import Collections
-
-        return Collections(self)
+        self.models = models or SharedModels(settings)
 
     @cached_property
     def index(self) -> "ChunkIndex":
         """The Chroma index."""
-        from rag.index import open_index
+        from rag.retrieve.index import open_index
 
         return open_index(self.settings)
 
-    @cached_property
+    @property
     def embeddings(self) -> "Embeddings":
-        """The embedder ``settings`` choose (one per process, shared by every chain)."""
-        if self._models is not None:
-            return self._models.embeddings
-        from rag.embeddings import load_embeddings
-
-        return load_embeddings(self.settings)
-
-    @cached_property
-    def _queries(self) -> "Embeddings":
-        # Retriever and answerer share one embedding of each question.
-        if self._models is not None:
-            return self._models._queries
-        from rag.embeddings import QueryCache
-
-        return QueryCache(self.embeddings)
+        """The embedder ``settings`` choose (shared: ``models``)."""
+        return self.models.embeddings
 
     @cached_property
     def retriever(self) -> PassageRetriever:
         """The hybrid retriever over the index, unless another was given."""
         if self._retriever is not None:
             return self._retriever
-        from rag.retrieval import build_retriever
+        from rag.retrieve.hybrid import build_retriever
 
-        return build_retriever(self.settings, self.index, self._queries)
+        return build_retriever(self.settings, self.index, self.models.queries)
 
-    @cached_property
+    @property
     def answerer(self) -> "ExtractiveAnswerer":
-        """The extractive answerer, its sentence vectors kept in ``data_dir/cache``."""
-        if self._models is not None:
-            return self._models.answerer
-        from rag.extractive import ExtractiveAnswerer
-        from rag.sentence_store import sentence_store
+        """The extractive answerer (shared: ``models``)."""
+        return self.models.answerer
 
-        return ExtractiveAnswerer(self._queries, self.settings, sentence_store(self.settings))
+    @property
+    def generator(self) -> "GenerativeAnswerer":
+        """The LLM answerer (shared: ``models``; only when ``settings.llm`` is not ``none``)."""
+        return self.models.generator
+
+    @property
+    def gate(self) -> "Gate":
+        """The answerability gate (shared: ``models``)."""
+        return self.models.gate
 
     def ranked(self, question: str, k: int) -> list[Passage]:
         """The ``k`` best passages; the first ``settings.k`` are those ``answer`` uses."""
         return self._retrieve(question, k, None)
-
-    @cached_property
-    def generator(self) -> "GenerativeAnswerer":
-        """The LLM answerer (only when ``settings.llm`` is not ``none``)."""
-        if self._models is not None:
-            return self._models.generator
-        from rag.generative import GenerativeAnswerer
-        from rag.llm import create_chat_model
-
-        return GenerativeAnswerer(create_chat_model(self.settings))
 
     def _check_question(self, question: str) -> str:
         question = question.strip()
@@ -156,11 +119,11 @@ class Chain:
         Args:
             question: what the user asked.
             history: earlier questions of the conversation, oldest first; a
-                follow-up is retrieved together with the last one (rag.followup),
+                follow-up is retrieved together with the last one (rag.answer.followup),
                 or rewritten by the LLM when one is configured.
             k: passages to retrieve (``settings.k`` when None).
             sources: path prefixes (folders or files) to restrict retrieval to
-                (rag.scope); none: every document of the collection.
+                (rag.retrieve.scope); none: every document of the collection.
 
         Returns:
             The answer, its citations, whether it abstained, and stage timings.
@@ -187,7 +150,7 @@ class Chain:
         The extractive answer is whole at once; it is cut into words so that
         every surface renders it the way a generating LLM streams.
         """
-        from rag.scope import SourceScope
+        from rag.retrieve.scope import SourceScope
 
         question = self._check_question(question)
         scope = SourceScope.parse(sources)
@@ -203,15 +166,14 @@ class Chain:
         except LlmUnavailable as error:
             if self.settings.llm_fallback != "extractive":
                 raise
-            answer = self._extractive(question, history, k, scope)
-            answer.notice = f"{error}; showing the extractive answer instead"
-            yield answer
+            notice = f"{error}; showing the extractive answer instead"
+            yield self._extractive(question, history, k, scope, notice)
 
     def _retrieve(self, query: str, k: int | None, scope: "SourceScope | None") -> list[Passage]:
         """The ``k`` best passages: retrieved, then the first ``rerank_depth`` re-ranked
-        by their best sentence (rag.rerank; only with the built-in retriever: evals
+        by their best sentence (rag.retrieve.rerank; only with the built-in retriever: evals
         measure the baselines' retrievers as they are)."""
-        from rag.retrieval import HybridRetriever
+        from rag.retrieve.hybrid import HybridRetriever
 
         k = k or self.settings.k
         own = isinstance(self.retriever, HybridRetriever)
@@ -223,16 +185,21 @@ class Chain:
         else:
             raise RagError("source filters work with the built-in retrievers only")
         if depth:
-            from rag.rerank import rerank
+            from rag.retrieve.rerank import rerank
 
             best = self.answerer.best_sentences(query, pool[:depth])
             pool = rerank(pool[:depth], best, self.settings.rerank_weight) + pool[depth:]
         return pool[:k]
 
     def _extractive(
-        self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
+        self,
+        question: str,
+        history: Sequence[str],
+        k: int | None,
+        scope: "SourceScope | None",
+        notice: str | None = None,
     ) -> Answer:
-        from rag.extractive import ABSTENTION
+        from rag.answer.extractive import ABSTENTION
 
         answerer, _ = self.answerer, self.retriever  # load models outside the timings
         began = time.perf_counter()
@@ -243,30 +210,25 @@ class Chain:
         text, citations = (
             (ABSTENTION, []) if declined else answerer.choose(ranked, passages, question)
         )
-        answer = _answer(question, text, citations, passages, began, retrieved)
-        answer.answerable = answerable
-        return answer
-
-    @cached_property
-    def gate(self) -> "Gate":
-        """The answerability gate (rag/gate.json)."""
-        from rag.answerability import Gate
-
-        return Gate.load()
+        timings = _timings(began, retrieved)
+        return _answer(
+            question, text, citations, passages, timings, answerable=answerable, notice=notice
+        )
 
     def _judge(
         self, question: str, passages: list[Passage], standalone: str
     ) -> tuple[list[Citation], float | None, bool]:
         """The answerer's ranked sentences, the gate's probability that the passages
-        answer the question, and whether to decline: the best sentence is below
-        ``abstain_below`` (off-topic) or the probability below ``answerable_at``.
+        answer the question, and whether to decline (rag.answer.answerability.declined:
+        the best sentence is below ``abstain_below``, off-topic, or the probability is
+        below ``answerable_at``).
 
         The probability is None, and only ``abstain_below`` decides, unless the
         retriever is the built-in hybrid one: the gate learned from evidence with
         both sides' scores and BM25's document frequencies.
         """
-        from rag.answerability import features, question_terms
-        from rag.retrieval import HybridRetriever
+        from rag.answer.answerability import declined, features, question_terms
+        from rag.retrieve.hybrid import HybridRetriever
 
         ranked = self.answerer.ranked(question, passages, standalone)
         answerable = None
@@ -275,20 +237,38 @@ class Chain:
             chunks, held = self.retriever.bm25.current().document_frequencies(terms)
             vector = features(standalone, passages, ranked, held, chunks)
             answerable = round(self.gate.probability(vector), 4)
-        gated = answerable is not None and answerable < self.settings.answerable_at
-        return ranked, answerable, self.answerer.weak(ranked) or gated
+        best = ranked[0].score if ranked else -math.inf
+        probability = math.inf if answerable is None else answerable
+        floor, threshold = self.settings.abstain_below, self.settings.answerable_at
+        return ranked, answerable, bool(declined(best, probability, floor, threshold))
 
     def _generative(
         self, question: str, history: Sequence[str], k: int | None, scope: "SourceScope | None"
     ) -> Iterator[str | Answer]:
-        from rag.citation_check import check_answer
-        from rag.extractive import ABSTENTION
+        from rag.answer.citation_check import check_answer
+        from rag.answer.extractive import ABSTENTION
 
         generator, _ = self.generator, self.retriever  # load models outside the timings
         began = time.perf_counter()
         standalone = generator.standalone_question(question, history)
         passages = self._retrieve(standalone, k, scope)
         retrieved = time.perf_counter()
+
+        def abstention(
+            answerable: float | None = None, sentences: list[CheckedSentence] | None = None
+        ) -> Answer:
+            """The abstention, with what was found before it was decided."""
+            return _answer(
+                question,
+                ABSTENTION,
+                [],
+                passages,
+                _timings(began, retrieved),
+                standalone_question=standalone,
+                sentences=sentences,
+                answerable=answerable,
+            )
+
         strict = self.settings.strict_citations
         answerable = None
         if strict:
@@ -296,39 +276,36 @@ class Chain:
             # so strict answers never abstain less often than extractive ones.
             _, answerable, declined = self._judge(question, passages, standalone)
             if declined:
-                answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-                answer.standalone_question = standalone
-                answer.answerable = answerable
-                yield answer
+                yield abstention(answerable=answerable)
                 return
         generated = ""
         for token in generator.stream(standalone, passages):
             generated += token
             yield token
         if ABSTENTION.rstrip(".") in generated:
-            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-            answer.standalone_question = standalone
-            yield answer
+            yield abstention()
             return
         checked = check_answer(generated, passages, self.embeddings, self.settings, strict)
         text, citations, notice = checked.text, checked.citations, None
         if not checked.sentences:  # nothing but white space or markers: nothing was said
-            answer = _answer(question, ABSTENTION, [], passages, began, retrieved)
-            answer.standalone_question = standalone
-            answer.sentences = []
-            yield answer
+            yield abstention(sentences=[])
             return
         if strict and not citations:
             text, citations = self.answerer.answer(question, passages, standalone)
             notice = "no generated sentence was supported by the passages: extractive answer shown"
-        answer = _answer(question, text, citations, passages, began, retrieved)
-        answer.answerable = answerable
-        answer.abstained = not text or (notice is not None and not citations)
-        answer.standalone_question = standalone
-        answer.sentences = checked.sentences
-        answer.verified = None if checked.verified is None else round(checked.verified, 4)
-        answer.notice = notice
-        yield answer
+        yield _answer(
+            question,
+            text,
+            citations,
+            passages,
+            _timings(began, retrieved),
+            abstained=not text or (notice is not None and not citations),
+            standalone_question=standalone,
+            sentences=checked.sentences,
+            verified=None if checked.verified is None else round(checked.verified, 4),
+            notice=notice,
+            answerable=answerable,
+        )
 
     @staticmethod
     def pieces(text: str) -> list[str]:
@@ -336,24 +313,43 @@ class Chain:
         return [piece.group() for piece in _PIECE.finditer(text)]
 
 
+def _timings(began: float, retrieved: float) -> Timings:
+    """Milliseconds spent retrieving (``began`` to ``retrieved``), answering (since), and
+    in all."""
+    done = time.perf_counter()
+    return Timings(
+        retrieve=round((retrieved - began) * 1000, 1),
+        answer=round((done - retrieved) * 1000, 1),
+        total=round((done - began) * 1000, 1),
+    )
+
+
 def _answer(
     question: str,
     text: str,
     citations: list[Citation],
     passages: list[Passage],
-    began: float,
-    retrieved: float,
+    timings: Timings,
+    *,
+    abstained: bool | None = None,
+    standalone_question: str | None = None,
+    sentences: list[CheckedSentence] | None = None,
+    verified: float | None = None,
+    notice: str | None = None,
+    answerable: float | None = None,
 ) -> Answer:
-    done = time.perf_counter()
+    """The answer, built once from what the chain computed; it abstained when it
+    cites nothing, unless ``abstained`` says otherwise."""
     return Answer(
         question=question,
         answer=text,
-        abstained=not citations,
+        abstained=not citations if abstained is None else abstained,
         citations=citations,
-        timings_ms=Timings(
-            retrieve=round((retrieved - began) * 1000, 1),
-            answer=round((done - retrieved) * 1000, 1),
-            total=round((done - began) * 1000, 1),
-        ),
+        timings_ms=timings,
+        standalone_question=standalone_question,
+        sentences=sentences,
+        verified=verified,
+        notice=notice,
+        answerable=answerable,
         passages=passages,
     )

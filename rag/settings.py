@@ -45,7 +45,7 @@ SECRET_SETTINGS = frozenset({"api_tokens", "auth", "llm_api_key", "secret_key"})
 
 
 # Chroma's rules (letters, digits, "-", "_"), minus the dot, which names the
-# manifest (`<name>.files`), and with short names allowed (rag.index.chroma_name).
+# manifest (`<name>.files`), and with short names allowed (rag.retrieve.index.chroma_name).
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?")
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.corpora import Deployment, build_deployment
 from rag.chain import Chain
 from rag.settings import Settings
-from tests.corpora import Deployment, build_deployment
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -41,7 +41,7 @@ def settings(tmp_path: Path) -> Settings:
 def seeded_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     """One chain over an index of the seeds, shared by read-only tests."""
     from ingest.pipeline import ingest
-    from rag.embeddings import load_embeddings
+    from rag.models.embeddings import load_embeddings
 
     root = tmp_path_factory.mktemp("seeded")
     corpus_dir = Path(shutil.copytree(SEEDS, root / "seeds"))
@@ -59,11 +59,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
 
 @pytest.fixture(scope="session")
 def located_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
-    """One chain over PDF, .pptx, .docx and Markdown files (tests.documents), shared by
+    """One chain over PDF, .pptx, .docx and Markdown files (harness.documents), shared by
     read-only tests of locations and of the source view."""
+    from harness.documents import write_located_corpus
     from ingest.pipeline import ingest
-    from rag.embeddings import load_embeddings
-    from tests.documents import write_located_corpus
+    from rag.models.embeddings import load_embeddings
 
     root = tmp_path_factory.mktemp("located")
     folder = write_located_corpus(root / "docs")

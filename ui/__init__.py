@@ -1,3 +1,3 @@
-"""Surfaces over the one chain: the Gradio chat (and later the HTTP API and widget)."""
+"""The web surfaces over the library: the Gradio chat, the JSON API, the widget and access."""
 
 import rag  # noqa: F401  (offline environment before Gradio loads)

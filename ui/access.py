@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from rag.catalog import CollectionInfo, missing_collection
 from rag.errors import RagError, Unavailable
+from rag.retrieve.collections import CollectionInfo, missing_collection
 from rag.settings import Settings, SettingsInvalid, check_collection_name
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ import gradio as gr
 
 from ingest.loaders import LOADERS
 from ingest.pipeline import display_name, ingest
-from rag.catalog import valid_name
-from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.catalog import Collections
 from rag.errors import NotFound, RagError
-from rag.index import open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.collections import valid_name
+from rag.retrieve.index import open_index
 from ui.access import Access
 from ui.security import Guard
 from ui.uploads import Uploads
@@ -38,11 +38,11 @@ NOT_ADMIN = (
 _SERVED_AS_FILES = frozenset({".pdf"})
 
 
-def sources_table(chain: Chain, collection: str | None = None) -> list[list[object]]:
+def sources_table(catalog: Collections, collection: str | None = None) -> list[list[object]]:
     """Rows of (source, chunks) of ``collection`` (None: the default), sorted by name;
     none for a collection not ingested yet."""
     try:
-        sources = chain.collection(collection).index.sources()
+        sources = catalog.get(collection).index.sources()
     except NotFound:
         return []
     return [[source, count] for source, count in sorted(sources.items())]
@@ -56,7 +56,7 @@ def _remove_upload(file: Path) -> None:
 
 
 def upload(
-    chain: Chain, files: list[Path], progress: gr.Progress, collection: str | None = None
+    catalog: Collections, files: list[Path], progress: gr.Progress, collection: str | None = None
 ) -> str:
     """Copy uploaded ``files`` into the uploads folder of ``collection`` (None: the
     default; created by the ingest if new), ingest them and delete the uploads; returns
@@ -64,10 +64,10 @@ def upload(
     skipped: ``/file/...`` still serves what the index holds."""
     if not files:
         return "Choose files first."
-    name = collection or chain.settings.collection
-    settings = chain.settings.model_copy(update={"collection": name})
+    name = collection or catalog.settings.collection
+    settings = catalog.settings.model_copy(update={"collection": name})
     folder = settings.data_dir / "uploads"
-    if name != chain.settings.collection:  # the default's folder is the one earlier versions used
+    if name != catalog.settings.collection:  # the default's folder is the one earlier versions used
         folder = folder / name
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     targets: list[Path] = []
@@ -104,10 +104,10 @@ def upload(
     return report.summary() + lines
 
 
-def build_admin_tab(chain: Chain, guard: Guard, access: Access, uploads: Uploads) -> gr.Tab:
+def build_admin_tab(catalog: Collections, guard: Guard, access: Access, uploads: Uploads) -> gr.Tab:
     """Lay out the admin tab inside the current Blocks, hidden until an admin loads the page;
     returns the tab (the page's load event shows it to admins)."""
-    default = chain.settings.collection
+    default = catalog.settings.collection
     with gr.Tab("Admin", visible=False, elem_id="admin-tab") as tab:
         collection = gr.Dropdown(
             label="Collection (choose one, or type a new name)",
@@ -138,7 +138,7 @@ def build_admin_tab(chain: Chain, guard: Guard, access: Access, uploads: Uploads
 
     def admin(request: gr.Request) -> str:
         """The caller, if an admin; a ``gr.Error`` (and nothing done) otherwise."""
-        caller = guard.identify(request.request)
+        caller = guard.identity.identify(request.request)
         if not access.is_admin(caller):
             raise gr.Error(NOT_ADMIN)
         return caller.name
@@ -154,12 +154,12 @@ def build_admin_tab(chain: Chain, guard: Guard, access: Access, uploads: Uploads
         name: str | None, request: gr.Request
     ) -> tuple[list[list[object]], dict[str, object]]:
         admin(request)
-        rows = sources_table(chain, chosen(name))
+        rows = sources_table(catalog, chosen(name))
         return rows, gr.update(choices=[str(row[0]) for row in rows])
 
     def collections(request: gr.Request) -> dict[str, object]:
         admin(request)
-        return gr.update(choices=[c.name for c in chain.collections()])
+        return gr.update(choices=[c.name for c in catalog.list()])
 
     def on_ingest(
         paths: list[str] | None,
@@ -172,14 +172,14 @@ def build_admin_tab(chain: Chain, guard: Guard, access: Access, uploads: Uploads
         claimed = uploads.claim(user, paths or [])
         if claimed is None:
             raise gr.Error("A file can only be one you have just uploaded: upload it again.")
-        return upload(chain, claimed, progress, target)
+        return upload(catalog, claimed, progress, target)
 
     def on_remove(source: str | None, name: str | None, request: gr.Request) -> str:
         admin(request)
         if not source:
             return "Choose a source to remove."
         try:
-            removed = chain.collection(chosen(name)).index.delete_source(source)
+            removed = catalog.get(chosen(name)).index.delete_source(source)
         except NotFound as error:
             raise gr.Error(str(error)) from None
         return f"Removed {removed} chunks of {source}." if removed else f"No chunks of {source}."

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator, BaseModel, Field, StrictInt, field_validator
 
-from rag.catalog import CollectionInfo
-from rag.chain import Chain
+from rag.catalog import Collections
 from rag.errors import NotFound, RagError, Unavailable
-from rag.models import Answer
-from rag.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
+from rag.retrieve.collections import CollectionInfo
+from rag.retrieve.scope import MAX_PREFIX_CHARS, MAX_PREFIXES
+from rag.schema import Answer
 from rag.settings import check_collection_name
 from ui.access import Access, AccessRefused, Caller
 from ui.errors import METHODS, request_id
@@ -72,24 +72,24 @@ def _sse(event: str, payload: object) -> str:
 
 
 def build_api(
-    chain: Chain,
+    catalog: Collections,
     guard: Guard,
     warmed: threading.Event | None = None,
     access: Access | None = None,
 ) -> APIRouter:
-    """The API routes over ``chain``, guarded by ``guard`` and the ``access`` rules
-    (default: those of ``chain``'s settings).
+    """The API routes over ``catalog``, guarded by ``guard`` and the ``access`` rules
+    (default: those of its settings).
 
     When ``warmed`` is given, ``/readyz`` answers 503 until it is set: the server is
     ready once the index is open and the models are loaded, not merely listening.
     """
-    settings = chain.settings
+    settings = catalog.settings
     router = APIRouter(max_body_size=settings.max_body_bytes)
-    rules = access or Access(settings, guard.logins, guard.token_names)
+    rules = access or Access(settings, guard.identity.logins, guard.identity.token_names)
 
     def client(request: Request) -> Caller:
-        caller = guard.authenticate(request)
-        guard.count(caller.key)
+        caller = guard.identity.authenticate(request)
+        guard.limits.count(caller.key)
         return caller
 
     Client = Annotated[Caller, Depends(client)]
@@ -98,7 +98,7 @@ def build_api(
         """A place among the pending answers, held until the response is over however it
         ends (a client that hangs up included); 429 at once when all are taken. Taken
         before the rate limit counts the request, so a busy refusal costs no budget."""
-        with guard.held():
+        with guard.limits.held():
             yield
 
     Slot = Annotated[None, Depends(slot, scope="request")]
@@ -114,7 +114,7 @@ def build_api(
         try:
             rules.require(caller, body.collection, route)
             # A collection or a path that names nothing is a 404, before anything loads.
-            events = chain.collection(body.collection).stream(
+            events = catalog.get(body.collection).stream(
                 body.question, body.history, body.k, sources=body.sources
             )
             first = next(events)
@@ -172,16 +172,16 @@ def build_api(
     def widget_token(request: Request) -> WidgetToken:
         """A token for the widget on an allow-listed page, bound to its origin: 403 for
         other origins, 404 when the widget is turned off (`RAG_WIDGET=off`)."""
-        origin = guard.origin_allowed(request)
-        guard.count(f"issue {guard.widget_client(origin, request)}")
+        origin = guard.tokens.origin_allowed(request)
+        guard.limits.count(f"issue {guard.identity.widget_client(origin, request)}")
         return WidgetToken(
-            token=guard.widget_token(origin), expires_in=settings.widget_token_seconds
+            token=guard.tokens.widget_token(origin), expires_in=settings.widget_token_seconds
         )
 
     @router.get("/api/collections", response_model=list[CollectionInfo], tags=["ask"])
     def collections(caller: Client) -> list[CollectionInfo]:
         """The collections the caller may ask, with their file and chunk counts."""
-        return rules.readable(caller, chain.collections(), "/api/collections")
+        return rules.readable(caller, catalog.list(), "/api/collections")
 
     @router.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -193,13 +193,13 @@ def build_api(
         """Readiness: the index is loaded and holds chunks, and the models are loaded."""
         if warmed is not None and not warmed.is_set():
             raise HTTPException(503, "warming up: opening the index and loading the models")
-        sources = chain.index.sources()
+        sources = catalog.default.index.sources()
         chunks = sum(sources.values())
         # Ready too when only named collections hold documents (the default is empty).
-        if not chunks and not any(c.chunks for c in chain.collections()):
+        if not chunks and not any(c.chunks for c in catalog.list()):
             raise HTTPException(503, "the index is empty: run `rag ingest`")
         # Still ready (it answers), but a killed or running ingest may have left it part-updated.
-        unfinished = chain.index.unfinished_ingest()
+        unfinished = catalog.default.index.unfinished_ingest()
         ingest: dict[str, object] = {"ingest": "complete"}
         if unfinished:
             ingest = {"ingest": "unfinished", "warning": unfinished}

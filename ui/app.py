@@ -5,15 +5,15 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from rag.chain import Chain
+from rag.catalog import Collections
 from rag.errors import RagError
 from ui.chat import build_chat_tab
 from ui.uploads import UPLOAD_SECONDS
 
 if TYPE_CHECKING:
     from ui.access import Access
+    from ui.links import SourceLinks
     from ui.security import Guard
-    from ui.source import SourceLinks
     from ui.uploads import Uploads
 
 CSS = (Path(__file__).parent / "style.css").read_text()
@@ -24,13 +24,13 @@ CONCURRENCY = 2
 
 
 def build_app(
-    chain: Chain,
+    catalog: Collections,
     guard: "Guard",
     access: "Access",
     links: "SourceLinks | None" = None,
     uploads: "Uploads | None" = None,
 ) -> gr.Blocks:
-    """The whole UI over ``chain``, for callers ``guard`` names and ``access`` judges;
+    """The whole UI over ``catalog``, for callers ``guard`` names and ``access`` judges;
     ``links`` sign the source cards' links; ``uploads`` (the admins' uploads) adds the
     admin tab, shown to admins only."""
     # Uploads an admin never ingested are deleted an hour on (ui.uploads.UPLOAD_SECONDS).
@@ -39,15 +39,15 @@ def build_app(
     ) as app:
         gr.Markdown("# Ask the documents\nAnswers quote the documents; `[n]` links to source n.")
         with gr.Tab("Chat"):
-            build_chat_tab(chain, guard, access, links)
+            build_chat_tab(catalog, guard, access, links)
         if uploads is not None:
             # Imported only when enabled: it brings the ingest pipeline and its loaders.
             from ui.admin import build_admin_tab
 
-            tab = build_admin_tab(chain, guard, access, uploads)
+            tab = build_admin_tab(catalog, guard, access, uploads)
 
             def show_to_admins(request: gr.Request) -> dict[str, Any]:
-                return gr.update(visible=access.is_admin(guard.identify(request.request)))
+                return gr.update(visible=access.is_admin(guard.identity.identify(request.request)))
 
             app.load(show_to_admins, None, tab, api_visibility="private")
 
@@ -60,10 +60,10 @@ def build_app(
         ) -> dict[str, Any]:
             """Answer a question (from a collection, under some sources); the JSON of
             `rag ask --json`."""
-            caller = guard.identify(request.request if request is not None else None)
+            caller = guard.identity.identify(request.request if request is not None else None)
             try:
                 access.require(caller, collection or None, "gradio ask")
-                target = chain.collection(collection or None)
+                target = catalog.get(collection or None)
                 answer = target.answer(question, history or [], sources=sources or ())
             except RagError as error:  # said to the client, as the JSON API says it
                 raise gr.Error(str(error)) from None
@@ -71,5 +71,5 @@ def build_app(
 
         gr.api(ask, api_name="ask")
     # A bounded queue: past it, Gradio tells the user the server is busy.
-    app.queue(default_concurrency_limit=CONCURRENCY, max_size=4 * chain.settings.max_pending)
+    app.queue(default_concurrency_limit=CONCURRENCY, max_size=4 * catalog.settings.max_pending)
     return app

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from rag.chain import Chain
+from rag.catalog import Collections
 from rag.errors import RagError
-from rag.models import Answer
+from rag.schema import Answer
 from ui import render
 from ui.feedback import record_feedback
 from ui.selector import build_selector, choices
 
 if TYPE_CHECKING:
     from ui.access import Access
+    from ui.links import SourceLinks
     from ui.security import Guard
-    from ui.source import SourceLinks
 
 Messages = list[dict[str, Any]]
 ANSWER_VIEW, SOURCES_VIEW = "Answer", "Sources only"
@@ -50,7 +50,7 @@ def _previous_questions(messages: Messages) -> list[str]:
 
 
 def respond(
-    chain: Chain,
+    catalog: Collections,
     question: str,
     messages: Messages,
     view: str,
@@ -77,7 +77,7 @@ def respond(
     try:
         if check is not None:
             check(collection or None)
-        for event in chain.collection(collection or None).stream(question, history):
+        for event in catalog.get(collection or None).stream(question, history):
             if isinstance(event, Answer):
                 answer = event
             else:
@@ -101,16 +101,16 @@ def respond(
         yield messages, render.sources_html(answer, cited), answers, ""
 
 
-def corpus_examples(chain: Chain) -> list[str]:
+def corpus_examples(catalog: Collections) -> list[str]:
     """The example questions the default collection's corpus names (none before an ingest)."""
     try:
-        return chain.index.examples()
+        return catalog.default.index.examples()
     except RagError:  # no index yet: the page still serves, and says so when asked
         return []
 
 
 def build_chat_tab(
-    chain: Chain, guard: "Guard", access: "Access", links: "SourceLinks | None" = None
+    catalog: Collections, guard: "Guard", access: "Access", links: "SourceLinks | None" = None
 ) -> None:
     """Lay out the chat inside the current Blocks, for callers ``guard`` names and
     ``access`` judges; ``links`` sign the source cards' links."""
@@ -137,11 +137,11 @@ def build_chat_tab(
                     [ANSWER_VIEW, SOURCES_VIEW], value=ANSWER_VIEW, label="View", elem_id="view"
                 )
                 clear = gr.Button("Clear conversation", elem_id="clear")
-                selector, collection = build_selector(chain)
+                selector, collection = build_selector(catalog)
             # The corpus's own examples are text of the default collection: shown only to
             # those who may read it; examples from the settings are the operator's.
-            corpus = not chain.settings.examples
-            examples = chain.settings.examples or corpus_examples(chain)
+            corpus = not catalog.settings.examples
+            examples = catalog.settings.examples or corpus_examples(catalog)
             shown = (
                 gr.Examples(examples, inputs=question, label="Example questions").dataset
                 if examples
@@ -152,8 +152,8 @@ def build_chat_tab(
             sources = gr.HTML(elem_id="sources")
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
-        caller = guard.identify(request.request)
-        update = choices(chain, lambda listed: access.readable(caller, listed, "ui"))
+        caller = guard.identity.identify(request.request)
+        update = choices(catalog, lambda listed: access.readable(caller, listed, "ui"))
         closed = "choices" in update and not update["choices"]
         updates = (
             update,
@@ -163,7 +163,7 @@ def build_chat_tab(
         )
         if shown is None:
             return updates
-        default = chain.settings.collection
+        default = catalog.settings.collection
         try:
             visible = not closed and (not corpus or access.allows(caller, default, "ui examples"))
         except RagError:  # the rules cannot be used: a question will say so
@@ -181,9 +181,9 @@ def build_chat_tab(
         name: str | None = None,
         request: gr.Request | None = None,
     ):
-        caller = guard.identify(request.request if request is not None else None)
+        caller = guard.identity.identify(request.request if request is not None else None)
         yield from respond(
-            chain,
+            catalog,
             text,
             messages or [],
             mode,
@@ -206,10 +206,10 @@ def build_chat_tab(
         answer = (known or {}).get(int(index))
         if answer is not None:
             record_feedback(
-                chain.settings.data_dir / "feedback.jsonl",
+                catalog.settings.data_dir / "feedback.jsonl",
                 bool(event.liked),
                 answer,
-                chain.settings,
+                catalog.settings,
                 user=request.username,  # the UI login or single sign-on user, if any
             )
             gr.Info("Thanks for the feedback.")

@@ -11,10 +11,10 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from rag.models import Answer, Citation, Passage
+from rag.schema import Answer, Citation, Passage
 
 if TYPE_CHECKING:
-    from ui.source import SourceLinks
+    from ui.links import SourceLinks
 
 _MARKER = re.compile(r"\[(\d+)\]")
 

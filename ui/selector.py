@@ -12,27 +12,27 @@ from typing import Any
 
 import gradio as gr
 
-from rag.catalog import CollectionInfo
-from rag.chain import Chain
+from rag.catalog import Collections
 from rag.errors import RagError
+from rag.retrieve.collections import CollectionInfo
 
 log = logging.getLogger(__name__)
 
 Readable = Callable[[list[CollectionInfo]], list[CollectionInfo]]
 
 
-def choices(chain: Chain, readable: Readable | None = None) -> dict[str, Any]:
+def choices(catalog: Collections, readable: Readable | None = None) -> dict[str, Any]:
     """The selector's update: the collections ``readable`` keeps (every one when None),
     the default chosen if among them (else the first), visible if several."""
     try:
-        collections = chain.collections()
+        collections = catalog.list()
         if readable is not None:
             collections = readable(collections)
     except RagError:  # Chroma unreachable, rules unusable: the question itself will say so
         log.warning("cannot list the collections", exc_info=True)
         return gr.update(visible=False)
     names = [c.name for c in collections]
-    default = chain.settings.collection
+    default = catalog.settings.collection
     return gr.update(
         choices=[(f"{c.name} ({c.files} file{'s' * (c.files != 1)})", c.name) for c in collections],
         value=default if default in names else next(iter(names), None),
@@ -40,7 +40,7 @@ def choices(chain: Chain, readable: Readable | None = None) -> dict[str, Any]:
     )
 
 
-def build_selector(chain: Chain) -> tuple[gr.Dropdown, gr.State]:
+def build_selector(catalog: Collections) -> tuple[gr.Dropdown, gr.State]:
     """The (hidden until loaded) dropdown of collections, filled on each page load.
 
     Returns:
@@ -51,8 +51,8 @@ def build_selector(chain: Chain) -> tuple[gr.Dropdown, gr.State]:
     selector = gr.Dropdown(
         label="Collection",
         elem_id="collection",
-        choices=[chain.settings.collection],
-        value=chain.settings.collection,
+        choices=[catalog.settings.collection],
+        value=catalog.settings.collection,
         visible=False,
         interactive=True,
     )

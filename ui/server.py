@@ -12,13 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 
+from rag.catalog import Collections
 from rag.chain import Chain
 from ui.access import Access
 from ui.api import build_api
 from ui.app import CSS, THEME, build_app
 from ui.errors import install_error_handlers
+from ui.links import SourceLinks
 from ui.security import AccessGate, ApiBodyLimit, Guard, startup_warning
-from ui.source import SourceLinks, build_source_routes
+from ui.source import build_source_routes
 from ui.uploads import UploadGate, Uploads
 
 WIDGET = Path(__file__).parent / "embed" / "widget.js"
@@ -42,10 +44,11 @@ def warm_up(chain: Chain, done: threading.Event) -> None:
 
 
 def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI:
-    """The API, the source view, ``/widget.js`` and the UI over one chain.
+    """The API, the source view, ``/widget.js`` and the UI over a deployment.
 
     Args:
-        chain: what answers.
+        chain: what answers from the default collection; the chains of the others
+            share its models (rag.catalog).
         warmed: when given, ``/readyz`` answers 503 until it is set (see ``warm_up``).
     """
     settings = chain.settings
@@ -65,14 +68,15 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
     )
     app.state.guard = guard = Guard(settings)  # a RagError for a malformed login or token
     # Who may read which collection, and who is an admin: a SettingsInvalid for bad rules.
-    access = Access(settings, guard.logins, guard.token_names)
+    access = Access(settings, guard.identity.logins, guard.identity.token_names)
     uploads = Uploads()
     app.add_middleware(ApiBodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(UploadGate, guard=guard, access=access, uploads=uploads, settings=settings)
     app.add_middleware(AccessGate, settings=settings)  # outermost: peers, proxies, SSO
     install_error_handlers(app)  # JSON errors; around everything, to catch bugs anywhere
-    app.include_router(build_api(chain, guard, warmed, access))
-    app.include_router(build_source_routes(chain, guard, access))
+    catalog = Collections(chain)  # the other collections answer with chain's models
+    app.include_router(build_api(catalog, guard, warmed, access))
+    app.include_router(build_source_routes(catalog, guard, access))
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -81,18 +85,20 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
         )
 
     # Single sign-on names the UI's user too (and AccessGate has already refused the rest).
-    sign_on = {"auth_dependency": guard.trusted_user} if settings.trusted_user_header else {}
+    sign_on = (
+        {"auth_dependency": guard.identity.trusted_user} if settings.trusted_user_header else {}
+    )
     server = gr.mount_gradio_app(
         app,
         build_app(
-            chain,
+            catalog,
             guard,
             access,
             SourceLinks(guard, settings.collection),
             uploads if settings.admin else None,
         ),
         path="/",
-        auth=list(guard.logins.items()) or None,
+        auth=list(guard.identity.logins.items()) or None,
         root_path=settings.root_path or None,
         theme=THEME,
         css=CSS,
@@ -100,7 +106,7 @@ def build_server(chain: Chain, warmed: threading.Event | None = None) -> FastAPI
         mcp_server=False,  # whatever GRADIO_MCP_SERVER says: it turns strings into files
         **sign_on,
     )
-    guard.session_user = ui_session(server)
+    guard.identity.session_user = ui_session(server)
     return server
 
 

@@ -1,7 +1,7 @@
 """The source view: ``/source/{id}`` shows an ingested file's text at the quote,
 ``/file/{id}`` serves an ingested PDF, and links to both.
 
-A file is named by its opaque id (``rag.models.source_id``: the id of its record
+A file is named by its opaque id (``rag.schema.source_id``: the id of its record
 in the index's manifest), never by a path: the path served comes from the
 manifest, so no request can name a file that was not ingested.
 
@@ -19,19 +19,19 @@ a link made before a rule changed opens only what its caller may read now.
 import re
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from ingest.pipeline import file_digest
-from rag.chain import Chain
-from rag.index import ChunkIndex, FileRecord
+from rag.catalog import Collections
+from rag.retrieve.index import ChunkIndex, FileRecord
+from rag.retrieve.source_text import source_text
 from rag.settings import Settings
-from rag.source_text import source_text
 from ui.access import Access, Caller
 from ui.api import CollectionName, refuse_other_methods
+from ui.links import SourceLinks
 from ui.security import Guard
 from ui.source_page import part, source_page
 
@@ -67,53 +67,34 @@ class SourceLink(BaseModel):
     url: str
 
 
-class SourceLinks:
-    """Signed links to the source view and original PDFs of citations from one collection,
-    for one caller."""
-
-    def __init__(
-        self,
-        guard: Guard,
-        default: str,
-        collection: str | None = None,
-        caller: Caller | None = None,
-    ) -> None:
-        """Sign with ``guard``'s key, for ``collection`` (None: the server's ``default``,
-        which links leave unnamed) and ``caller`` (None: anonymous)."""
-        self._guard = guard
-        self._default = default
-        self._collection = collection or default
-        self._caller = caller or Caller()
-        self._named = {"collection": self._collection} if self._collection != default else {}
-
-    def in_collection(self, collection: str | None) -> "SourceLinks":
-        """The links of citations from ``collection`` (None: the default one)."""
-        return SourceLinks(self._guard, self._default, collection, self._caller)
-
-    def for_caller(self, caller: Caller) -> "SourceLinks":
-        """The same links, made for ``caller``."""
-        return SourceLinks(self._guard, self._default, self._collection, caller)
-
-    def _query(self, file_id: str, **values: int) -> str:
-        token = self._guard.source_token(self._collection, file_id, self._caller)
-        return urlencode({**values, **self._named, "token": token})
-
-    def view(self, file_id: str, start: int, end: int, prefix: str = "") -> str:
-        """``source/{id}?...#quote``: the document with ``start``-``end`` marked."""
-        return f"{prefix}source/{file_id}?{self._query(file_id, start=start, end=end)}#quote"
-
-    def original(self, file_id: str, page: int | None, prefix: str = "") -> str | None:
-        """``file/{id}?...#page=N``: the PDF at ``page`` (None when there is no page)."""
-        if page is None:
-            return None
-        return f"{prefix}file/{file_id}?{self._query(file_id)}#page={page}"
+def source_caller(
+    guard: Guard, request: Request, collection: str, file_id: str, token: str | None
+) -> Caller:
+    """Who asks for a source view or file: with a valid source token for exactly that
+    file, the request's own caller if it has credentials, else the caller the link
+    was signed for (a browser following a link sends no Authorization); without one,
+    what ``/api/ask`` needs. The rules are applied to that caller afterwards."""
+    signer = guard.tokens.source_signer(token, collection, file_id) if token else None
+    if signer is not None:
+        key = f"source:{guard.identity.address(request)}"
+        live = guard.identity.identify(request)
+        if live.kind != "anonymous":
+            return Caller(live.kind, live.name, live.groups, key)
+        return Caller(signer.kind, signer.name, key=key)
+    try:
+        return guard.identity.authenticate(request)
+    except HTTPException as error:
+        if token and error.status_code == 401:
+            message = "this source link has expired or is for another file: ask again"
+            raise HTTPException(401, message) from None
+        raise
 
 
-def build_source_routes(chain: Chain, guard: Guard, access: Access) -> APIRouter:
-    """The source view, the original-file route and ``/api/source-link`` over ``chain``,
+def build_source_routes(catalog: Collections, guard: Guard, access: Access) -> APIRouter:
+    """The source view, the original-file route and ``/api/source-link`` over ``catalog``,
     for callers the ``access`` rules let read the file's collection."""
     router = APIRouter()
-    default = chain.settings.collection
+    default = catalog.settings.collection
 
     def opened(
         request: Request, file_id: str, collection: str | None, token: str | None, route: str
@@ -122,11 +103,11 @@ def build_source_routes(chain: Chain, guard: Guard, access: Access) -> APIRouter
         name = collection or default
         if not _FILE_ID.fullmatch(file_id):
             raise HTTPException(404, "no ingested file has this id")
-        caller = guard.source_client(request, name, file_id, token)
-        guard.count(caller.key)
+        caller = source_caller(guard, request, name, file_id, token)
+        guard.limits.count(caller.key)
         # Refused: a 403 for the default collection, else a missing collection's 404.
         access.require(caller, collection, route)
-        index = chain.collection(name).index  # an unknown collection: NotFound, a JSON 404
+        index = catalog.get(name).index  # an unknown collection: NotFound, a JSON 404
         record = index.file_record(file_id)
         if record is None:
             raise HTTPException(404, "no ingested file has this id")
@@ -144,7 +125,7 @@ def build_source_routes(chain: Chain, guard: Guard, access: Access) -> APIRouter
         """An ingested file's extracted text, the span ``start``-``end`` marked and
         scrolled into view (link to it with ``#quote``)."""
         index, record, links = opened(request, source_id, collection, token, "/source")
-        with guard.held():  # reading and rendering a long file costs as much as an answer
+        with guard.limits.held():  # reading and rendering a long file costs as much as an answer
             found = source_text(index, record)
             span = _span(start, end, len(found.text))
             location = found.location(span[0]) if span else None
@@ -167,7 +148,7 @@ def build_source_routes(chain: Chain, guard: Guard, access: Access) -> APIRouter
     ) -> FileResponse:
         """An ingested PDF as it is on disk (open it at a page with ``#page=N``)."""
         _, record, _ = opened(request, source_id, collection, token, "/file")
-        return _pdf(record, chain.settings)
+        return _pdf(record, catalog.settings)
 
     @router.post("/api/source-link", response_model=SourceLink, tags=["sources"])
     def source_link(body: SourceLinkRequest, request: Request) -> SourceLink:
@@ -176,7 +157,7 @@ def build_source_routes(chain: Chain, guard: Guard, access: Access) -> APIRouter
         index, record, links = opened(
             request, body.source_id, body.collection, None, "/api/source-link"
         )
-        with guard.held():  # the text is put together from the file's chunks
+        with guard.limits.held():  # the text is put together from the file's chunks
             _span(body.start, body.end, len(source_text(index, record).text))  # 422 past its end
         return SourceLink(url=links.view(body.source_id, body.start, body.end))
 

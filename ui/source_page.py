@@ -9,7 +9,7 @@ marked where they begin, so a reader sees which page a passage is on.
 
 import itertools
 
-from rag.source_text import SourceText
+from rag.retrieve.source_text import SourceText
 from ui.render import escape
 
 STYLE = """

@@ -31,7 +31,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.settings import Settings
 from ui.access import Access
-from ui.security import Guard, request_origin, route_path
+from ui.identity import request_origin
+from ui.security import Guard, route_path
 
 UPLOAD_ROUTE = "/gradio_api/upload"
 UNUSED_ROUTES = ("/gradio_api/process_recording", "/gradio_api/component_server")
@@ -140,13 +141,13 @@ class UploadGate:
         )
 
     def _user(self, scope: Scope) -> str | None:
-        return self._guard.ui_user(Request(scope))
+        return self._guard.identity.ui_user(Request(scope))
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._admin:
             await _send_json(scope, receive, send, 404, "uploads are off: the admin tab is off")
             return
-        caller = self._guard.identify(Request(scope))
+        caller = self._guard.identity.identify(Request(scope))
         if not self._access.is_admin(caller):
             await _send_json(scope, receive, send, 403, "only an admin may upload files")
             return

@@ -8,7 +8,7 @@ The files are committed; run this only to change them, from the repository's roo
 
 from pathlib import Path
 
-from tests.documents import write_docx, write_pptx
+from harness.documents import write_docx, write_pptx
 
 FOLDER = Path(__file__).resolve().parent / "formats"
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "bench" / "realdocs.py"
 PAGES = {
     "library/venv.html": "<h1>venv</h1><p>To create a virtual environment, run the venv module "
     "as a script with the directory path.</p><p>Activate it before installing packages.</p>",
@@ -32,8 +31,8 @@ ROWS = [
 
 def run(*args: object, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, args)],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
+        [sys.executable, "-m", "bench.realdocs", *map(str, args)],
+        capture_output=True, text=True, env=env, timeout=600, check=False, cwd=REPO,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from evals.ci import CEILED, FLOORED, failures, limits_of, load_baseline, write_baseline
 from evals.runner import RowResult, RunResult, result_of
-from rag.cli import app
 from rag.errors import RagError
 
 

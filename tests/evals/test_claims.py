@@ -6,8 +6,8 @@ from evals.claims import HELD_OUT, CheckedClaim, make_claims
 from evals.relevance import fold
 from evals.suite import in_split, load_suite
 from evals.tune import choose_citation_check, claim_figures
+from rag.answer.citation_check import Support
 from rag.chain import Chain
-from rag.citation_check import Support
 from tests.conftest import REPO
 
 

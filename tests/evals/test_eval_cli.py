@@ -2,16 +2,17 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from rag.cli import app
+from cli.main import app
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
 
-SQUAD = {
+SQUAD: dict[str, Any] = {
     "version": "v2.0",
     "data": [
         {
@@ -62,7 +63,7 @@ def test_squad_run_writes_json_markdown_and_chart(tmp_path: Path) -> None:
     source = tmp_path / "mini-squad.json"
     source.write_text(json.dumps(SQUAD))
     result = runner.invoke(
-        app, ["eval", "squad", str(source), "--json", "out.json", "--report", "out.md"]
+        app, ["eval", "squad", str(source), "--json-out", "out.json", "--report", "out.md"]
     )
     assert result.exit_code == 0, result.output
     run = json.loads(Path("out.json").read_text())[0]
@@ -94,7 +95,7 @@ def test_a_baseline_runs_alone_and_an_unknown_retriever_is_bad_input(tmp_path: P
     source = tmp_path / "mini-squad.json"
     source.write_text(json.dumps(SQUAD))
     alone = runner.invoke(
-        app, ["eval", "squad", str(source), "--retriever", "langchain", "--json", "r.json"]
+        app, ["eval", "squad", str(source), "--retriever", "langchain", "--json-out", "r.json"]
     )
     assert alone.exit_code == 0, alone.output
     assert [run["name"] for run in json.loads(Path("r.json").read_text())] == ["langchain"]

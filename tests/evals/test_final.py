@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from evals.squad import build_squad
-from rag.cli import app
 from tests.evals.test_eval_cli import SQUAD
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from evals import metrics
 from evals.relevance import citation_relevant, fold, gold_in, locate
 from evals.runner import passage_rank
 from evals.suite import SuiteRow
-from rag.models import Chunk, Citation, Passage
+from rag.schema import Chunk, Citation, Passage
 from rag.text import Span
 
 

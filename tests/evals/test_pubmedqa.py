@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from evals.evaluate import CONFIGURATIONS
 from evals.pubmedqa import abstract_text, build_pubmedqa
 from evals.splits import split_of
 from ingest.loaders import load
-from rag.cli import app
 from rag.errors import RagError
 
 PUBMEDQA = {
@@ -84,7 +84,7 @@ def test_rag_eval_pubmedqa_with_every_baseline(tmp_path: Path) -> None:
     every baseline (txtai included), under the same relevance rule; each configuration
     reports the settings that shaped it, a baseline its own and never our fusion."""
     result = CliRunner().invoke(
-        app, ["eval", "pubmedqa", str(write(tmp_path)), "--baselines", "--json", "out.json"]
+        app, ["eval", "pubmedqa", str(write(tmp_path)), "--baselines", "--json-out", "out.json"]
     )
     assert result.exit_code == 0, result.output
     runs = {run["name"]: run for run in json.loads(Path("out.json").read_text())}

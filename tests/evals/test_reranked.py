@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from evals.reranked import Reranked
-from rag.models import Chunk, Passage
+from rag.schema import Chunk, Passage
 from rag.settings import Settings
 
 

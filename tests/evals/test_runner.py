@@ -8,7 +8,7 @@ import pytest
 
 from evals.runner import RunResult, aggregate, dump_runs, score_row
 from evals.suite import EvidenceSpan, SuiteRow
-from rag.models import Answer, Chunk, Citation, Passage, Timings
+from rag.schema import Answer, Chunk, Citation, Passage, Timings
 from tests.conftest import SEED_FILE, SEEDS
 
 TEXT = (SEEDS / SEED_FILE).read_text(encoding="utf-8")

@@ -35,7 +35,7 @@ def test_a_suite_row_is_split_by_two_bytes_of_its_id_hash() -> None:
 
 def test_test_is_no_longer_a_split() -> None:
     with pytest.raises(ValueError, match="split"):
-        SuiteRow(id="x", question="q", answers=["a"], split="test")  # type: ignore[arg-type]
+        SuiteRow(id="x", question="q", answers=["a"], split="test")
 
 
 def test_split_groups_gives_half_to_tune_and_divides_the_rest() -> None:

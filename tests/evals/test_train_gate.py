@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from evals.gate_data import Evidence
 from evals.gate_fit import Table, choose_threshold, figures, select
 from evals.gate_report import answer_recall
 from evals.suite import SuiteRow
 from evals.train_gate import write
-from rag.answerability import FEATURES, Gate
-from rag.cli import app
+from rag.answer.answerability import FEATURES, Gate
 from rag.errors import RagError
-from rag.models import Chunk, Citation, Passage
+from rag.schema import Chunk, Citation, Passage
 
 
 def _table(sets: list[str], x: np.ndarray, y: list[bool]) -> Table:

@@ -3,12 +3,13 @@
 from typing import Any
 
 from evals.tune_retrieval import Lists, choose, convex, measure, rrf, variants
+from rag.retrieve.fusion import Hit
 
 
 def test_variants_rank_from_the_collected_lists() -> None:
     lists = Lists(
-        dense=[("a", 0.9), ("b", 0.7), ("c", 0.5)],
-        bm25=[("c", 12.0), ("d", 8.0), ("a", 4.0)],
+        dense=[Hit("a", 0.9), Hit("b", 0.7), Hit("c", 0.5)],
+        bm25=[Hit("c", 12.0), Hit("d", 8.0), Hit("a", 4.0)],
         relevant=frozenset({"c"}),
     )
     # convex 0.6/0.4 (see test_convex_fusion_by_hand): a, c, b, d

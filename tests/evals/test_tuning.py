@@ -1,18 +1,18 @@
 """The choices of `rag eval tune`, on small hand-worked examples."""
 
 from evals.claims import CheckedClaim
+from evals.observed import POOL, Observed
 from evals.suite import SuiteRow
 from evals.tune import (
-    Observed,
     balanced_accuracy,
     choose_citation_check,
     choose_threshold,
     choose_weight,
 )
-from evals.tune_rerank import choose_rerank
-from rag.citation_check import Support
-from rag.extractive import Signal
-from rag.models import Citation
+from evals.tune_rerank import RERANK_DEPTHS, choose_rerank
+from rag.answer.citation_check import Support
+from rag.answer.extractive import Signal
+from rag.schema import Citation
 
 
 def _signal(quote: str, cosine: float, overlap: float) -> Signal:
@@ -120,3 +120,7 @@ def test_the_citation_check_takes_the_lowest_weight_and_threshold_that_separate(
     (weight, threshold), table = choose_citation_check(claims)
     assert (weight, threshold) == (0.5, 0.47)
     assert {e["weight"]: e["balanced_accuracy"] for e in table}[0.45] < 1.0
+
+
+def test_every_reranking_depth_tried_reads_only_observed_passages() -> None:
+    assert max(RERANK_DEPTHS) <= POOL

@@ -6,9 +6,9 @@ import pytest
 
 from evals import validity
 from evals.validity import citation_valid, independent
+from harness.documents import write_docx, write_pdf_pages, write_pptx
 from ingest.loaders import load
-from rag.models import Citation
-from tests.documents import write_docx, write_pdf_pages, write_pptx
+from rag.schema import Citation
 
 PAGE = """<html><head><title>Llamas</title><style>p {color: red}</style></head><body>
 <nav><a href="/">Home</a> | <a href="/farm">Farm</a></nav>

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.documents import write_pdf
+from harness.documents import write_pdf
 
 
 @pytest.fixture

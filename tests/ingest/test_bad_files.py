@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
+from harness.documents import write_docx, write_pdf
+from harness.servers import BIN
 from ingest import loaders
 from ingest.chunker import chunk_document
 from ingest.pipeline import Discovered, discover
-from rag.cli import app
-from rag.index import open_index
+from rag.retrieve.index import open_index
 from rag.settings import Settings
-from tests.documents import write_docx, write_pdf
-from tests.servers import BIN
 
 # The 5 MB file makes ~6,400 chunks: the static embedder keeps that to seconds.
 STATIC = {"RAG_EMBEDDING_BACKEND": "static"}

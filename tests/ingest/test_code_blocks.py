@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ingest.chunker import chunk_document
 from ingest.loaders import load
-from rag.models import Chunk
+from rag.schema import Chunk
 
 SPACE = '<span class="w"> </span>'  # how Pygments writes the spaces of a highlighted line
 HTML = f"""<html><body><div role="main"><p>Run the module as a script:</p>

@@ -6,7 +6,6 @@ The procedure is bench/reliability.py's (one definition); `--kills 20` there, 3 
 
 import json
 import shutil
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.index import open_index
+from bench import reliability
+from rag.retrieve.index import open_index
 from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.ui.conftest import serve
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "bench"))
-
-import reliability  # noqa: E402
 
 KILLS = 3
 SEEDS_QUESTION = "Which film used AI tools to de-age characters?"

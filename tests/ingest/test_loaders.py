@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.documents import write_pdf
 from ingest.document import LoadError
 from ingest.loaders import load
-from tests.documents import write_pdf
 
 
 def test_text_keeps_the_file_verbatim_and_finds_headings(tmp_path: Path) -> None:

@@ -5,12 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunker import chunk_document
-from ingest.loaders import load
-from rag.models import Chunk, Location
-from rag.source_text import assemble
-from tests.conftest import SEED_FILE, SEEDS
-from tests.documents import (
+from harness.documents import (
     BAKERY_SLIDES,
     FARM_PAGES,
     HANDBOOK,
@@ -19,6 +14,11 @@ from tests.documents import (
     write_pdf_pages,
     write_pptx,
 )
+from ingest.chunker import chunk_document
+from ingest.loaders import load
+from rag.retrieve.source_text import assemble
+from rag.schema import Chunk, Location
+from tests.conftest import SEED_FILE, SEEDS
 
 
 def locate(path: Path, phrase: str, size: int = 800) -> Location | None:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.documents import BAKERY_SLIDES, HANDBOOK, write_docx, write_pptx
 from ingest.document import LoadError
 from ingest.loaders import load
 from ingest.pipeline import discover
-from tests.documents import BAKERY_SLIDES, HANDBOOK, write_docx, write_pptx
 
 
 def test_docx_paragraphs_headings_and_tables_become_text(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from ingest.loaders import LOADERS
 from ingest.pipeline import ingest
-from rag.embeddings import load_embeddings
-from rag.index import ChunkIndex, open_index
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import ChunkIndex, open_index
 from rag.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,8 @@ class Recording(Embeddings):
     """The real embedder, noting every text it is asked to embed."""
 
     def __init__(self, inner: Embeddings) -> None:
-        self.inner, self.texts = inner, []
+        self.inner = inner
+        self.texts: list[str] = []
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.texts.extend(texts)

@@ -8,7 +8,7 @@ import pytest
 from ingest.chunker import chunk_document
 from ingest.document import LoadError, SourceDocument
 from ingest.loaders import load
-from rag.models import Location
+from rag.schema import Location
 
 GUIDE = """\
 .. highlight:: python

@@ -10,7 +10,7 @@ import pytest
 from ingest.chunker import chunk_document
 from ingest.loaders import load
 from ingest.pipeline import discover
-from rag.models import Location
+from rag.schema import Location
 
 pytestmark = pytest.mark.slow
 

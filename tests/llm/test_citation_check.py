@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.citation_check import check_answer
 from rag.chain import Chain
-from rag.citation_check import check_answer
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 
 pytestmark = pytest.mark.slow
 

@@ -15,11 +15,11 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
+from rag.answer.extractive import ABSTENTION
+from rag.answer.generative import GenerativeAnswerer
 from rag.chain import Chain
 from rag.errors import LlmUnavailable
-from rag.extractive import ABSTENTION
-from rag.generative import GenerativeAnswerer
-from rag.models import Answer
+from rag.schema import Answer
 
 pytestmark = pytest.mark.slow  # the real embedder loads once per session
 
@@ -57,7 +57,7 @@ def scripted(
         error_on_chunk_number=fail_at,
         callbacks=[prompts] if prompts else None,
     )
-    chain.generator = GenerativeAnswerer(model)  # the cached property, set by hand
+    chain.models.generator = GenerativeAnswerer(model)  # the cached property, set by hand
     return chain
 
 
@@ -166,7 +166,7 @@ def test_a_follow_up_is_rewritten_by_the_model(seeded_chain: Chain) -> None:
 def test_a_rewrite_that_loses_the_follow_up_is_not_used(seeded_chain: Chain, rewrite: str) -> None:
     chain = scripted(seeded_chain, [rewrite, f"{SUPPORTED} [1]."])
     _, answer = events(chain, "In which scene did it do that?", [QUESTION])
-    # The rule of rag.followup instead: the earlier question, then the follow-up.
+    # The rule of rag.answer.followup instead: the earlier question, then the follow-up.
     assert answer.standalone_question == f"{QUESTION} In which scene did it do that?"
 
 

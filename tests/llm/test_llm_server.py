@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.servers import free_port, llm_server
 from ingest.pipeline import ingest
+from rag.answer.citation_check import instruction_like
 from rag.chain import Chain
-from rag.citation_check import instruction_like
-from rag.embeddings import load_embeddings
 from rag.errors import LlmUnavailable
-from rag.models import Answer
+from rag.models.embeddings import load_embeddings
+from rag.schema import Answer
 from rag.settings import Settings
 from tests.conftest import SEEDS
-from tests.servers import free_port, llm_server
 from ui.server import build_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -129,7 +129,8 @@ def test_cli_and_ui_say_the_llm_is_unreachable(
 ) -> None:
     from typer.testing import CliRunner
 
-    from rag.cli import app
+    from cli.main import app
+    from rag.catalog import Collections
     from ui.chat import ANSWER_VIEW, respond
 
     dead = f"http://127.0.0.1:{free_port()}/v1"
@@ -143,11 +144,11 @@ def test_cli_and_ui_say_the_llm_is_unreachable(
     result = CliRunner().invoke(app, ["ask", "How much revenue did Netflix report?"])
     assert result.exit_code == 1 and "LLM server did not answer" in result.stderr
     *_, (messages, _, _, _) = respond(
-        llm_chain(index_dir, dead), "How much revenue?", [], ANSWER_VIEW, {}
+        Collections(llm_chain(index_dir, dead)), "How much revenue?", [], ANSWER_VIEW, {}
     )
     assert "LLM server did not answer" in messages[-1]["content"]
     *_, (messages, _, _, _) = respond(
-        llm_chain(index_dir, dead, llm_fallback="extractive"),
+        Collections(llm_chain(index_dir, dead, llm_fallback="extractive")),
         "How much revenue did Netflix report?",
         [],
         ANSWER_VIEW,
@@ -171,7 +172,7 @@ def test_the_cli_streams_a_generated_answer(
 ) -> None:
     from typer.testing import CliRunner
 
-    from rag.cli import app
+    from cli.main import app
 
     for name, value in {
         "RAG_DATA_DIR": str(index_dir),

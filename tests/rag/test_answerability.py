@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answerability import FEATURES, GATE_PATH, Gate, features, idf, question_terms
-from rag.lexical import Bm25
-from rag.models import Chunk, Citation, Passage
+from rag.answer.answerability import FEATURES, GATE_PATH, Gate, features, idf, question_terms
+from rag.retrieve.lexical import Bm25
+from rag.schema import Chunk, Citation, Passage
 
 QUESTION = "How many dolphins live in Lisbon?"
 # 10 chunks; "dolphin" held by 1, "lisbon" by 4, "live" by 9.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.extractive import ABSTENTION
 from rag.chain import Chain
 from rag.errors import RagError
-from rag.extractive import ABSTENTION
 from tests.conftest import REPO, SEED_FILE
 
 pytestmark = pytest.mark.slow

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.servers import chroma_server, free_port
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
 from rag.errors import RagError
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
-from tests.servers import chroma_server, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 from tests.conftest import SEEDS
 
@@ -38,7 +38,7 @@ class Counting(Embeddings):
 
 def fresh_chain(settings: Settings, embedder: Counting) -> Chain:
     chain = Chain(settings)
-    chain.__dict__["embeddings"] = embedder  # a new process: nothing in memory
+    chain.models.embeddings = embedder  # a new process: nothing in memory
     return chain
 
 

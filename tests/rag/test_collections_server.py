@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.catalog import list_collections
+from harness.corpora import ENGINEERING_QUESTION, REMOTE_QUESTION, build_deployment
+from harness.servers import chroma_server
 from rag.errors import ChromaUnavailable, NotFound
-from rag.index import open_client
-from tests.corpora import ENGINEERING_QUESTION, REMOTE_QUESTION, build_deployment
-from tests.servers import chroma_server
+from rag.retrieve.collections import list_collections
+from rag.retrieve.index import open_client
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -18,10 +18,10 @@ def test_collections_and_filters_through_a_chroma_server(tmp_path: Path) -> None
         deployment = build_deployment(tmp_path, chroma_url=url)
         chain = deployment.chain
         listed = [(c.name, c.files) for c in list_collections(deployment.settings)]
-        engineering = chain.collection("engineering").answer(ENGINEERING_QUESTION)
+        engineering = deployment.catalog.get("engineering").answer(ENGINEERING_QUESTION)
         filtered = chain.answer(REMOTE_QUESTION, sources=["hr/guides/"])
         with pytest.raises(NotFound):
-            chain.collection("nope")
+            deployment.catalog.get("nope")
         client = open_client(deployment.settings)
     with pytest.raises(ChromaUnavailable):  # the server stopped: a clear error, not a 500
         list_collections(deployment.settings, client)

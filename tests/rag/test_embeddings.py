@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from rag.embeddings import (
+from rag.models.embeddings import (
     PACKAGED_MODEL,
     STATIC_PCA_DIMS,
     embedder_id,
     load_embeddings,
     resolve_model,
 )
-from rag.model_cache import cache_root
-from rag.onnx_model import load_onnx
+from rag.models.model_cache import cache_root
+from rag.models.onnx_model import load_onnx
+from rag.models.static_model import StaticEmbeddings, cache_folder, load_static
 from rag.settings import Settings
-from rag.static_model import StaticEmbeddings, cache_folder, load_static
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = [
@@ -107,7 +107,7 @@ def test_ids_name_model_and_vectors() -> None:
 
 def test_importing_the_module_loads_no_model_library() -> None:
     code = (
-        "import json, sys\nimport rag.embeddings, rag.static_model\n"
+        "import json, sys\nimport rag.models.embeddings, rag.models.static_model\n"
         "heavy = ['torch', 'transformers', 'sentence_transformers', 'model2vec']\n"
         "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))"
     )
@@ -162,7 +162,7 @@ def test_derived_model_is_built_once_and_loads_without_torch(
     assert any(name.startswith(f"{backend}/") for name in before)
     code = (
         "import json, sys\n"
-        "from rag.embeddings import load_embeddings\nfrom rag.settings import Settings\n"
+        "from rag.models.embeddings import load_embeddings\nfrom rag.settings import Settings\n"
         f"vector = load_embeddings(Settings(embedding_backend='{backend}')).embed_query('hi')\n"
         "print(json.dumps({'dims': len(vector), 'torch': 'torch' in sys.modules,\n"
         "                  'transformers': 'transformers' in sys.modules}))"
@@ -174,7 +174,7 @@ def test_derived_model_is_built_once_and_loads_without_torch(
 
 def test_a_missing_model_is_built_into_the_cache(tmp_path: Path) -> None:
     """The build step itself (here a stand-in) runs once; the folder appears whole."""
-    from rag.model_cache import build_once
+    from rag.models.model_cache import build_once
 
     calls = []
 

@@ -6,9 +6,9 @@ depends on the earlier turn, so these tests fail when the history is ignored.
 
 import pytest
 
+from rag.answer.extractive import ABSTENTION
+from rag.answer.followup import standalone_question
 from rag.chain import Chain
-from rag.extractive import ABSTENTION
-from rag.followup import standalone_question
 
 PREVIOUS = ["Which film used AI to de-age characters?"]
 

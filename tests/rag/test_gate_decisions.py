@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from rag.answer.extractive import ABSTENTION
 from rag.chain import Chain
-from rag.extractive import ABSTENTION
 from tests.llm.test_generative_branches import Prompts, scripted
 
 pytestmark = pytest.mark.slow  # the real embedder and index

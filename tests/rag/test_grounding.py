@@ -1,6 +1,6 @@
 """Numbers, names and negation a claim adds to its source are caught."""
 
-from rag.grounding import ungrounded
+from rag.answer.grounding import ungrounded
 
 PASSAGE = (
     "Netflix reported revenue of 11.08 billion dollars in 2025. "

@@ -6,8 +6,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from rag.lexical import Bm25
-from rag.models import Chunk
+from rag.retrieve.lexical import Bm25
+from rag.schema import Chunk
 from rag.text import tokenize
 
 FILES = {
@@ -73,8 +73,8 @@ def test_a_state_handed_out_never_changes_under_a_search(tmp_path: Path) -> None
     from langchain_core.embeddings import DeterministicFakeEmbedding
 
     from ingest.pipeline import ingest
-    from rag.index import open_index
-    from rag.lexical import LiveBm25
+    from rag.retrieve.index import open_index
+    from rag.retrieve.lexical import LiveBm25
     from rag.settings import Settings
 
     docs = tmp_path / "docs"

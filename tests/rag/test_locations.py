@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
+from harness.documents import HANDBOOK, write_docx
 from ingest.loaders import load
 from ingest.pipeline import ingest
+from rag.answer.citation_check import check_answer
 from rag.chain import Chain
-from rag.citation_check import check_answer
-from rag.cli import app
-from rag.embeddings import load_embeddings
-from rag.index import open_index
-from rag.models import Citation, source_id
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import open_index
+from rag.schema import Citation, source_id
 from rag.settings import Settings
-from tests.documents import HANDBOOK, write_docx
 from tests.ingest.test_pipeline import Recording  # the real embedder, noting what it embeds
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Re-ranking the first passages by their best sentence (rag/rerank.py)."""
+"""Re-ranking the first passages by their best sentence (rag/retrieve/rerank.py)."""
 
 from pathlib import Path
 
@@ -6,8 +6,8 @@ import pytest
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.rerank import blend, rerank_order
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.rerank import blend, rerank_order
 from rag.settings import Settings
 
 

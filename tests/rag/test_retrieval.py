@@ -6,15 +6,26 @@ import pytest
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.retrieval import fuse, fuse_scores
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.fusion import Hit, convex_fusion, reciprocal_rank_fusion
+from rag.retrieve.hybrid import HybridRetriever
+from rag.schema import Chunk, Passage
 from rag.settings import Settings
 
 
+def _passages(*ranked: tuple[str, float]) -> list[Passage]:
+    """Passages of chunks named by id, with their scores."""
+    made = [
+        Chunk(id=i, text=i, source=i, path=i, title=i, section="", start=0, end=1)
+        for i, _ in ranked
+    ]
+    return [Passage(chunk=c, score=s) for c, (_, s) in zip(made, ranked, strict=True)]
+
+
 def test_weighted_rrf_by_hand() -> None:
-    dense = [("a", 0.9), ("b", 0.8)]
-    lexical = [("b", 12.0), ("c", 3.0)]
-    fused = fuse([(dense, 1.0), (lexical, 2.0)], rrf_k=1)
+    dense = _passages(("a", 0.9), ("b", 0.8))
+    lexical = [Hit("b", 12.0), Hit("c", 3.0)]
+    fused = reciprocal_rank_fusion([dense, lexical], [1.0, 2.0], rrf_k=1)
     # a: 1/(1+1) = 0.5; b: 1/(1+2) + 2/(1+1) = 1.333; c: 2/(1+2) = 0.667
     assert [(x, round(score, 3)) for x, score in fused] == [
         ("b", 1.333),
@@ -24,11 +35,11 @@ def test_weighted_rrf_by_hand() -> None:
 
 
 def test_convex_fusion_by_hand() -> None:
-    dense = [("a", 0.9), ("b", 0.7), ("c", 0.5)]
-    lexical = [("c", 12.0), ("d", 8.0), ("a", 4.0)]
+    dense = _passages(("a", 0.9), ("b", 0.7), ("c", 0.5))
+    lexical = [Hit("c", 12.0), Hit("d", 8.0), Hit("a", 4.0)]
     # min-max: dense a=1, b=0.5, c=0; bm25 c=1, d=0.5, a=0 (b and d missing: 0).
     # weights 3 and 2 are 0.6 and 0.4: a=0.6, b=0.3, c=0.4, d=0.2
-    fused = fuse_scores([(dense, 3.0), (lexical, 2.0)])
+    fused = convex_fusion([dense, lexical], [3.0, 2.0])
     assert [(x, round(score, 3)) for x, score in fused] == [
         ("a", 0.6),
         ("c", 0.4),
@@ -36,8 +47,13 @@ def test_convex_fusion_by_hand() -> None:
         ("d", 0.2),
     ]
     # One candidate, or equal scores, normalise to 1; an empty side adds nothing.
-    assert fuse_scores([([("a", 2.0)], 1.0), ([], 1.0)]) == [("a", 0.5)]
-    assert fuse_scores([([("a", 1.0), ("b", 1.0)], 1.0)]) == [("a", 1.0), ("b", 1.0)]
+    assert convex_fusion([[Hit("a", 2.0)], []], [1.0, 1.0]) == [("a", 0.5)]
+    assert convex_fusion([[Hit("a", 1.0), Hit("b", 1.0)]], [1.0]) == [("a", 1.0), ("b", 1.0)]
+
+
+def test_a_weight_for_each_list() -> None:
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([[Hit("a", 1.0)], [Hit("b", 1.0)]], [1.0], rrf_k=60)
 
 
 @pytest.mark.slow
@@ -61,10 +77,16 @@ def test_each_mode_finds_the_revenue_passage(seeded_chain: Chain, mode: str) -> 
 
 @pytest.mark.slow
 def test_langchain_invoke_returns_documents(seeded_chain: Chain) -> None:
-    documents = seeded_chain.retriever.invoke("Which film used AI to de-age characters?")
+    retriever = seeded_chain.retriever
+    assert isinstance(retriever, HybridRetriever)  # a LangChain retriever too
+    question = "Which film used AI to de-age characters?"
+    documents = retriever.invoke(question)
     assert len(documents) == seeded_chain.settings.k
     assert "Happy Gilmore 2" in documents[0].page_content
     assert {"source", "section", "start", "end", "score"} <= set(documents[0].metadata)
+    # The same passages, in the same order, as the chain's own call returns.
+    passages = retriever.retrieve(question)
+    assert [(d.id, d.metadata["score"]) for d in documents] == [(p.id, p.score) for p in passages]
 
 
 @pytest.mark.slow

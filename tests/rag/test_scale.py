@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from typer.testing import CliRunner
 
+from cli.main import app
 from ingest.pipeline import ingest
+from rag.catalog import Collections
 from rag.chain import Chain
-from rag.cli import app
-from rag.retrieval import build_retriever
+from rag.retrieve.hybrid import build_retriever
 from rag.settings import Settings
 from ui.api import build_api
 from ui.security import Guard
@@ -56,7 +57,7 @@ def test_an_index_above_33000_chunks_ingests_answers_and_forgets(tmp_path: Path)
     assert passages[0].chunk.source == "docs/ledger-217.txt"
 
     api = FastAPI()
-    api.include_router(build_api(chain, Guard(settings)))
+    api.include_router(build_api(Collections(chain), Guard(settings)))
     ready = TestClient(api).get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["chunks"] == FILES * SENTENCES and ready.json()["sources"] == FILES

@@ -3,10 +3,10 @@
 import pytest
 
 from rag.errors import RagError
-from rag.index import chroma_name
-from rag.lexical import Bm25
-from rag.models import Chunk
-from rag.scope import MAX_PREFIXES, SourceScope
+from rag.retrieve.index import chroma_name
+from rag.retrieve.lexical import Bm25
+from rag.retrieve.scope import MAX_PREFIXES, SourceScope
+from rag.schema import Chunk
 from rag.settings import Settings, SettingsInvalid, load_settings
 
 

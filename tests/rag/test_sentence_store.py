@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.extractive import ExtractiveAnswerer
-from rag.sentence_store import SentenceStore
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.sentence_store import SentenceStore
 
 pytestmark = pytest.mark.slow
 QUESTION = "Which film used AI tools to de-age characters?"
@@ -56,7 +56,7 @@ def test_a_new_answerer_reuses_stored_sentence_vectors(seeded_chain: Chain, tmp_
 def test_the_question_is_embedded_once_per_answer(seeded_chain: Chain) -> None:
     counting = Counting(load_embeddings(seeded_chain.settings))
     chain = Chain(seeded_chain.settings)
-    chain.embeddings = counting  # what both the retriever and the answerer embed with
+    chain.models.embeddings = counting  # what both the retriever and the answerer embed with
     answer = chain.answer(QUESTION)
     assert not answer.abstained
     assert counting.queries == [QUESTION]

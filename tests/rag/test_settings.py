@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from rag.cli import app
+from cli.main import app
+from harness.servers import BIN
 from rag.settings import Settings, setting_origins
-from tests.servers import BIN
 
 
 def test_precedence_and_origins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 
 pytestmark = pytest.mark.slow

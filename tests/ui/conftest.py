@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
+from harness.servers import BIN, free_port, running
 from tests.conftest import SEEDS
-from tests.servers import BIN, free_port, running
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -100,7 +100,12 @@ def open_visit(browser: Browser, url: str) -> Visit:
     page = browser.new_context().new_page()
     visit = Visit(page=page, requests=[], dialogs=[])
     page.on("request", lambda request: visit.requests.append(request.url))
-    page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        visit.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.goto(url)
     page.get_by_label("Your question").wait_for()
     return visit

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.servers import BIN, free_port, running
 from rag.chain import Chain
 from rag.errors import RagError
-from tests.servers import BIN, free_port, running
 from ui.server import build_server
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ that answers or shows text lets a user of the right group in and keeps the other
 
 nginx connects to the app from 127.0.0.2, its only trusted proxy (as in
 tests/ui/test_sso_nginx.py); a request sent straight to the app from 127.0.0.1 is not
-trusted, whatever headers it carries. The users (tests/ui/sign_on.py): alice in group
+trusted, whatever headers it carries. The users (harness/sign_on.py): alice in group
 hr, bob in engineering, carol in none.
 """
 
@@ -23,11 +23,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment
-from tests.documents import write_pdf
-from tests.servers import BIN, free_port, nginx_with, running
-from tests.ui.gradio_events import api_index, call, fn_index, load_index
-from tests.ui.sign_on import GROUP_LOCATIONS, sign_on_service, signed_in
+from harness.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment
+from harness.documents import write_pdf
+from harness.gradio_events import api_index, call, fn_index, load_index
+from harness.servers import BIN, free_port, nginx_with, running
+from harness.sign_on import GROUP_LOCATIONS, sign_on_service, signed_in
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 RULES = '[collections.hr]\ngroups = ["hr"]\n\n[collections.engineering]\ngroups = ["engineering"]\n'
@@ -94,7 +94,7 @@ def send(
     """POST ``body`` (GET without one) to ``url``, from ``source`` (an address) if given."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=60, source_address=(source, 0) if source else None
+        str(parts.hostname), parts.port, timeout=60, source_address=(source, 0) if source else None
     )
     try:
         target = parts.path + (f"?{parts.query}" if parts.query else "")

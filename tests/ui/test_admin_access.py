@@ -3,21 +3,22 @@ wire protocol, with server paths, without signing in, as a user who is not an ad
 
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from gradio.utils import get_upload_folder
 
+from harness.gradio_events import call, file_data, fn_index, login, upload
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings, SettingsInvalid
 from tests.conftest import SEEDS
 from tests.ui.conftest import run_async
-from tests.ui.gradio_events import call, file_data, fn_index, login, upload
 from ui.admin import NOT_ADMIN
 from ui.server import build_server
 
@@ -125,7 +126,7 @@ def test_an_upload_is_ingested_once_and_its_copies_removed(
 def test_an_uploaded_pdf_is_kept_private_for_the_file_route(
     connect: Connect, chain: Chain, tmp_path: Path
 ) -> None:
-    from tests.documents import write_pdf
+    from harness.documents import write_pdf
 
     pdf = write_pdf(tmp_path / "rota.pdf", ["Night shifts are paid double on public holidays."])
     client = connect("admin")
@@ -269,7 +270,7 @@ def test_gradio_routes_the_ui_does_not_use_are_refused(connect: Connect) -> None
 def test_a_failed_upload_of_a_name_already_ingested_keeps_the_original(
     connect: Connect, chain: Chain, tmp_path: Path
 ) -> None:
-    from tests.documents import write_pdf
+    from harness.documents import write_pdf
 
     pdf = write_pdf(tmp_path / "rota.pdf", ["Night shifts are paid double on public holidays."])
     client = connect("admin")
@@ -306,9 +307,9 @@ def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
 
     settings = Settings(trusted_user_header="X-Forwarded-User", trusted_proxies=["127.0.0.1"])
     gate = AccessGate(app, settings)  # type: ignore[arg-type]
-    sent: list[dict] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     async def receive() -> dict:

@@ -5,9 +5,10 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from harness.documents import BAKERY_SLIDES, HANDBOOK, write_docx, write_pptx
+from rag.catalog import Collections
 from rag.chain import Chain
 from rag.settings import Settings
-from tests.documents import BAKERY_SLIDES, HANDBOOK, write_docx, write_pptx
 from ui.admin import sources_table, upload
 
 pytestmark = pytest.mark.slow
@@ -19,9 +20,9 @@ def test_uploaded_office_files_are_ingested(tmp_path: Path) -> None:
         write_docx(tmp_path / "handbook.docx", HANDBOOK),
         write_pptx(tmp_path / "bakery.pptx", BAKERY_SLIDES),
     ]
-    summary = upload(chain, files, gr.Progress())
+    summary = upload(Collections(chain), files, gr.Progress())
     assert summary.startswith("Ingested 2 files: ") and "skipped" not in summary
-    sources = [Path(str(row[0])).name for row in sources_table(chain)]
+    sources = [Path(str(row[0])).name for row in sources_table(Collections(chain))]
     assert sources == ["bakery.pptx", "handbook.docx"]
     assert not any(f.exists() for f in files)  # the uploads, and the copies of non-PDFs, go
     assert list((tmp_path / "data" / "uploads").iterdir()) == []

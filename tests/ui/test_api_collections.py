@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.pipeline import ingest
-from rag.chain import Chain
-from rag.embeddings import load_embeddings
-from rag.index import open_index
-from rag.settings import Settings
-from tests.corpora import (
+from harness.corpora import (
     ENGINEERING,
     ENGINEERING_QUESTION,
     REMOTE_QUESTION,
     Deployment,
     write_files,
 )
+from ingest.pipeline import ingest
+from rag.chain import Chain
+from rag.models.embeddings import load_embeddings
+from rag.retrieve.index import open_index
+from rag.settings import Settings
 from ui.server import build_server
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.servers import llm_server
 from tests.conftest import SEEDS
-from tests.servers import llm_server
 from tests.ui.conftest import serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

@@ -4,13 +4,15 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, expect
 
+from harness.servers import free_port, wait_for
 from rag.chain import Chain
-from tests.servers import free_port, wait_for
+from rag.schema import Answer
 from tests.ui.conftest import ARTIFACTS, App, Visit, ask, open_visit, quote_in_view
 from ui.server import build_server
 
@@ -136,9 +138,11 @@ class RecordingChain(Chain):
         super().__init__(chain.settings, retriever=chain.retriever)
         self.received: list[tuple[str, list[str]]] = []
 
-    def stream(self, question: str, history: Sequence[str] = (), k: int | None = None):
+    def stream(
+        self, question: str, history: Sequence[str] = (), *more: Any, **named: Any
+    ) -> Iterator[str | Answer]:
         self.received.append((question, list(history)))
-        return super().stream(question, history, k)
+        return super().stream(question, history, *more, **named)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.corpora import ENGINEERING_QUESTION, Deployment
+from harness.corpora import ENGINEERING_QUESTION, Deployment
 from ui.chat import respond
 from ui.selector import choices
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 def _last_message(deployment: Deployment, collection: str | None) -> tuple[str, str]:
     *_, (messages, sources, _, _) = respond(
-        deployment.chain, ENGINEERING_QUESTION, [], "Answer", {}, collection
+        deployment.catalog, ENGINEERING_QUESTION, [], "Answer", {}, collection
     )
     return messages[-1]["content"], sources
 
@@ -19,7 +19,7 @@ def _last_message(deployment: Deployment, collection: str | None) -> tuple[str, 
 def test_the_selector_lists_every_collection_when_there_are_several(
     deployment: Deployment,
 ) -> None:
-    update = choices(deployment.chain)
+    update = choices(deployment.catalog)
     assert update["visible"] is True and update["value"] == "hr"
     assert update["choices"] == [("engineering (2 files)", "engineering"), ("hr (7 files)", "hr")]
 

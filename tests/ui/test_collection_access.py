@@ -6,19 +6,19 @@ import base64
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response  # what Starlette's TestClient answers with
 
+from harness.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
+from harness.gradio_events import api_index, call, fn_index, load_index, login
 from rag.chain import Chain
 from rag.settings import Settings, SettingsInvalid
-from tests.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
 from tests.ui.conftest import run_async
-from tests.ui.gradio_events import api_index, call, fn_index, load_index, login
 from tests.ui.test_readme_examples import example
 from ui.access import Access, Caller
 from ui.security import AccessGate
@@ -93,7 +93,7 @@ def client(make_client: MakeClient) -> TestClient:
 
 def ask(
     client: TestClient, headers: dict[str, str], collection: str | None = None, **more: object
-) -> httpx.Response:
+) -> Response:
     question = ENGINEERING_QUESTION if collection == "engineering" else HR_QUESTION
     body = {"question": question, **({"collection": collection} if collection else {}), **more}
     return client.post("/api/ask", json=body, headers=headers)
@@ -111,16 +111,14 @@ def listed(client: TestClient, headers: dict[str, str]) -> list[str]:
     return [c["name"] for c in response.json()]
 
 
-def assert_refused_as_missing(
-    refused: httpx.Response, missing: httpx.Response, name: str = "hr"
-) -> None:
+def assert_refused_as_missing(refused: Response, missing: Response, name: str = "hr") -> None:
     """``refused`` (for collection ``name``) is exactly what a missing collection gets."""
     assert refused.status_code == missing.status_code == 404, (refused.text, missing.text)
     assert missing.json()["detail"].startswith(MISSING)
     assert refused.json() == json.loads(missing.text.replace("nope", name))
 
 
-def assert_refused_default(response: httpx.Response) -> None:
+def assert_refused_default(response: Response) -> None:
     """A 403 with a one-line reason that names no collection."""
     assert response.status_code == 403, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -154,7 +152,7 @@ def test_a_login_reads_its_groups_collections_and_those_without_a_rule(
 def test_an_unreadable_collection_is_answered_as_a_missing_one(
     client: TestClient, path: str
 ) -> None:
-    def post(collection: str | None) -> httpx.Response:
+    def post(collection: str | None) -> Response:
         body = {"question": HR_QUESTION, **({"collection": collection} if collection else {})}
         return client.post(path, json=body, headers=CAROL)
 
@@ -222,7 +220,7 @@ def hr_citation(client: TestClient, headers: dict[str, str] = ALICE) -> dict[str
 
 def source_link(
     client: TestClient, citation: dict[str, Any], headers: dict[str, str], **more: object
-) -> httpx.Response:
+) -> Response:
     body = {key: citation[key] for key in ("source_id", "start", "end")}
     return client.post("/api/source-link", json={**body, **more}, headers=headers)
 
@@ -294,7 +292,7 @@ def signed_in(client: TestClient, user: str) -> TestClient:
 
 def gradio_ask(session: TestClient, collection: str | None) -> tuple[str | None, str]:
     """The ask API's error, and its answer, for the engineering question."""
-    data = [ENGINEERING_QUESTION, [], collection, []]
+    data: list[Any] = [ENGINEERING_QUESTION, [], collection, []]
     outcome = call(session, api_index(session, "ask"), data)
     assert outcome.status == 200
     return outcome.error, json.dumps(outcome.output)
@@ -461,9 +459,9 @@ def test_a_repeated_groups_header_is_refused_before_any_route() -> None:
 
     settings = Settings(trusted_proxies=["127.0.0.1"], **SSO)
     gate = AccessGate(app, settings)  # type: ignore[arg-type]
-    sent: list[dict] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     async def receive() -> dict:

@@ -5,8 +5,8 @@ import subprocess
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.corpora import write_files
-from tests.servers import BIN
+from harness.corpora import write_files
+from harness.servers import BIN
 from tests.ui.conftest import App, ask, open_visit
 from tests.ui.test_widget_browser import widget_ask
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from ingest.pipeline import ingest
 from rag.chain import Chain
-from rag.embeddings import load_embeddings
+from rag.models.embeddings import load_embeddings
 from rag.settings import Settings
 from tests.conftest import SEEDS
 from ui.server import build_server

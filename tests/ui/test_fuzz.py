@@ -4,8 +4,8 @@ Against the real app (ASGI transport) over a real index: no response is a server
 error (>= 500), and every error response is JSON with a ``detail``.
 """
 
-import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -14,11 +14,18 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
+from harness.fuzzing import (
+    HOSTILE,
+    OPERATIONS,
+    QUESTION,
+    assert_well_formed,
+    chunked,
+    request_of,
+)
 from rag.chain import Chain
 from ui.server import build_server
 
 pytestmark = pytest.mark.slow
-QUESTION = "Which film used AI tools to de-age characters?"
 
 
 @pytest.fixture(scope="module")
@@ -39,31 +46,6 @@ def api_schema(api_app: FastAPI) -> schemathesis.BaseSchema:
 def client(api_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(api_app, raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def assert_well_formed(status: int, content_type: str, body: bytes) -> None:
-    """No server error; an error response is JSON with a detail."""
-    assert status < 500, body[:500]
-    if status >= 400:
-        assert content_type.startswith("application/json"), (status, content_type, body[:200])
-        assert "detail" in json.loads(body)
-
-
-POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-# Negative (invalid) data only where there is input to get wrong: the ask bodies.
-OPERATIONS = [
-    ("POST", "/api/ask", POSITIVE),
-    ("POST", "/api/ask", NEGATIVE),
-    ("POST", "/api/ask/stream", POSITIVE),
-    ("POST", "/api/ask/stream", NEGATIVE),
-    ("POST", "/api/widget-token", POSITIVE),
-    ("POST", "/api/source-link", POSITIVE),
-    ("POST", "/api/source-link", NEGATIVE),
-    ("GET", "/source/{source_id}", POSITIVE),
-    ("GET", "/file/{source_id}", POSITIVE),
-    ("GET", "/healthz", POSITIVE),
-    ("GET", "/readyz", POSITIVE),
-]
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), OPERATIONS)
@@ -89,67 +71,11 @@ def test_schema_fuzzing_finds_no_server_error(
     assert seen  # something was sent
 
 
-def _chunks(total: int, size: int = 65536) -> Iterator[bytes]:
-    yield b'{"question": "'
-    sent = 0
-    while sent < total:
-        yield b"x" * size
-        sent += size
-    yield b'"}'
-
-
-HOSTILE = [
-    ("POST", "/api/ask", {"content": b'{"question": "' + b"y" * 2_000_000 + b'"}'}),
-    ("POST", "/api/ask/stream", {"content": b'{"question": "' + b"y" * 2_000_000 + b'"}'}),
-    ("POST", "/api/ask", {"content": b"\x00" * 1000}),
-    ("POST", "/api/ask", {"json": {"question": "a\x00b"}}),
-    ("POST", "/api/ask", {"json": {"question": "\x00"}}),
-    ("POST", "/api/ask", {"content": b'{"question": "\\ud800\\udc00\\ud800"}'}),
-    ("POST", "/api/ask", {"json": {"question": "ok?", "history": ["h"] * 10_000}}),
-    ("POST", "/api/ask", {"json": {"question": "ok?", "history": ["h"] * 21}}),
-    ("POST", "/api/ask", {"json": {"question": "ok?", "history": "not a list"}}),
-    ("POST", "/api/ask", {"json": {"question": 42}}),
-    ("POST", "/api/ask", {"json": {"question": None}}),
-    ("POST", "/api/ask", {"json": {"question": {"$ne": ""}}}),
-    ("POST", "/api/ask", {"json": ["question"]}),
-    ("POST", "/api/ask", {"json": "question"}),
-    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 0}}),
-    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": -1}}),
-    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 10**9}}),
-    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 10**400}}),
-    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": "5"}}),
-    ("POST", "/api/ask", {"json": {"question": QUESTION, "k": 2.5}}),
-    ("POST", "/api/ask/stream", {"json": {"question": QUESTION, "k": 10**9}}),
-    ("POST", "/api/ask", {"content": b'{"question": "x", "k": NaN}'}),
-    ("POST", "/api/ask", {"content": b"[" * 100_000 + b"]" * 100_000}),
-    ("POST", "/api/ask", {"content": b'{"question": "ok?"', "headers": {"X": "truncated"}}),
-    ("POST", "/api/ask", {"content": b"question=ok", "ctype": "application/x-www-form-urlencoded"}),
-    ("POST", "/api/ask", {"content": b'{"question": "ok?"}', "ctype": "text/plain"}),
-    ("POST", "/api/widget-token", {"content": b"\xff" * 100}),
-    ("GET", "/api/ask", {}),
-    ("PUT", "/api/ask", {"json": {"question": QUESTION}}),
-    ("DELETE", "/api/ask/stream", {}),
-    ("PATCH", "/api/widget-token", {}),
-    ("POST", "/readyz", {}),
-    ("GET", "/api/../api/ask", {}),
-    ("GET", "/api/..%2f..%2fetc/passwd", {}),
-    ("GET", "/api/nothing-here", {}),
-    ("POST", "/api/nothing-here", {"json": {}}),
-]
-
-
 @pytest.mark.parametrize(("method", "path", "options"), HOSTILE)
 def test_hostile_requests_get_json_errors(
-    client: TestClient, method: str, path: str, options: dict[str, object]
+    client: TestClient, method: str, path: str, options: dict[str, Any]
 ) -> None:
-    headers = dict(options.get("headers", {}))  # type: ignore[call-overload]
-    if "ctype" in options:
-        headers["Content-Type"] = str(options["ctype"])
-    elif "content" in options:
-        headers["Content-Type"] = "application/json"
-    response = client.request(
-        method, path, content=options.get("content"), json=options.get("json"), headers=headers
-    )  # type: ignore[arg-type]
+    response = client.request(method, path, **request_of(options))
     assert_well_formed(
         response.status_code, response.headers.get("content-type", ""), response.content
     )
@@ -157,7 +83,7 @@ def test_hostile_requests_get_json_errors(
 
 def test_a_chunked_body_past_the_limit_is_a_json_413(client: TestClient) -> None:
     response = client.post(
-        "/api/ask", content=_chunks(2_000_000), headers={"Content-Type": "application/json"}
+        "/api/ask", content=chunked(2_000_000), headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413
     assert "detail" in response.json()

@@ -103,7 +103,7 @@ def test_any_method_the_server_does_not_serve_gets_a_json_405(
         received = b""
         while chunk := sock.recv(4096):
             received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    assert head.split(b" ")[1] == b"405", received
-    assert b"application/json" in head.lower()
+    status_line, _, body = received.partition(b"\r\n\r\n")
+    assert status_line.split(b" ")[1] == b"405", received
+    assert b"application/json" in status_line.lower()
     assert json.loads(body)["detail"]

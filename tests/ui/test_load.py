@@ -4,21 +4,16 @@ fails with 500. The clients are bench/concurrent_load.py's (one definition)."""
 
 import json
 import shutil
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.concurrent_load import LOAD_ENV, ClientResult, run_client
+from bench.squad_corpus import seeds_questions
 from tests.conftest import SEEDS
 from tests.ui.conftest import serve
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "bench"))
-
-from concurrent_load import LOAD_ENV, ClientResult, run_client  # noqa: E402
-from squad_corpus import seeds_questions  # noqa: E402
 
 pytestmark = pytest.mark.server
 REQUEST_TIMEOUT = 120.0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.servers import BIN, free_port, running
 from tests.conftest import SEEDS
-from tests.servers import BIN, free_port, running
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.servers import nginx
 from tests.conftest import SEEDS
-from tests.servers import nginx
 from tests.ui.conftest import serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -22,7 +22,7 @@ def post(url: str, body: object, source: str, headers: dict[str, str] | None = N
     """POST JSON to ``url`` from the loopback address ``source``; the status code."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=60, source_address=(source, 0)
+        str(parts.hostname), parts.port, timeout=60, source_address=(source, 0)
     )
     try:
         connection.request(

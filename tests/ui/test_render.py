@@ -3,7 +3,7 @@
 import re
 from html import unescape
 
-from rag.models import Answer, Chunk, Citation, Passage, Timings
+from rag.schema import Answer, Chunk, Citation, Passage, Timings
 from ui.render import answer_html, passages_html, sources_html
 
 TEXT = 'Intro. Llamas <b>hum</b> & "spit" <script>x()</script>. Outro.'
@@ -82,10 +82,10 @@ def test_passages_view_lists_scores_escaped() -> None:
 
 
 def test_a_card_names_the_location_and_links_to_the_source_view() -> None:
-    from rag.models import Location
+    from rag.schema import Location
     from rag.settings import Settings
+    from ui.links import SourceLinks
     from ui.security import Guard
-    from ui.source import SourceLinks
 
     answer = make_answer()
     cited = answer.citations[0].model_copy(

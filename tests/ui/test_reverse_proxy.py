@@ -9,8 +9,8 @@ from contextlib import ExitStack
 import pytest
 from playwright.sync_api import Browser, expect
 
+from harness.servers import nginx
 from tests.conftest import SEEDS
-from tests.servers import nginx
 from tests.ui.conftest import ask, open_visit, serve
 from tests.ui.test_widget_browser import widget_ask
 

@@ -2,8 +2,8 @@
 
 import re
 
-from rag.index import FileRecord
-from rag.source_text import SourceText
+from rag.retrieve.index import FileRecord
+from rag.retrieve.source_text import SourceText
 from ui.source_page import PART, part, source_page
 
 MARKED = re.compile(r'<mark id="quote" tabindex="-1" autofocus>(.*?)</mark>')

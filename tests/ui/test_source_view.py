@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.corpora import ENGINEERING_QUESTION, Deployment
+from harness.documents import write_pdf
 from rag.chain import Chain
-from rag.models import source_id
-from rag.source_text import source_text
-from tests.corpora import ENGINEERING_QUESTION, Deployment
-from tests.documents import write_pdf
+from rag.retrieve.source_text import source_text
+from rag.schema import source_id
 from ui.server import build_server
 
 pytestmark = pytest.mark.slow

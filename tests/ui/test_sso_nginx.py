@@ -9,56 +9,22 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from harness.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
+from harness.sign_on import sign_on_service, signed_in
 from tests.conftest import SEEDS
-from tests.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
 from tests.ui.conftest import Visit, ask
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 QUESTION = {"question": "How much revenue did Netflix report?"}
-USERS = {"alice", "bob", "carol", "dave"}
-
-
-class SignOn(BaseHTTPRequestHandler):
-    """The intranet's sign-on check: ``Bearer <user>-pass`` is that user, else 401."""
-
-    def check(self) -> None:
-        scheme, _, secret = self.headers.get("Authorization", "").partition(" ")
-        user = secret.removesuffix("-pass")
-        known = scheme == "Bearer" and secret.endswith("-pass") and user in USERS
-        self.send_response(200 if known else 401)
-        if known:
-            self.send_header("X-User", user)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_POST = check
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def sign_on_service() -> Iterator[int]:
-    """The sign-on service on a free loopback port, in a thread; yields the port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SignOn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -75,7 +41,7 @@ def request(
 ) -> tuple[int, dict]:
     """Send QUESTION (POST) or nothing (GET) from 127.0.0.1; status and JSON body."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60)
     try:
         body = json.dumps(QUESTION) if method == "POST" else None
         connection.request(
@@ -89,11 +55,6 @@ def request(
         return response.status, json.loads(response.read())
     finally:
         connection.close()
-
-
-def signed_in(user: str) -> dict[str, str]:
-    """What the intranet's sign-on (a cookie in real life) gives the proxy."""
-    return {"Authorization": f"Bearer {user}-pass"}
 
 
 @pytest.fixture(scope="module")

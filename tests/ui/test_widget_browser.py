@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
+from harness.servers import free_port, static_site
 from tests.conftest import REPO, SEEDS
-from tests.servers import free_port, static_site
 from tests.ui.conftest import ARTIFACTS, XSS_DOCUMENT, quote_in_view, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
@@ -73,7 +73,12 @@ def widget_ask(page: Page, question: str) -> None:
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
     page = browser.new_context().new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.goto(url)
     return page, dialogs
 

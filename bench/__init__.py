@@ -1,0 +1,1 @@
+"""The benchmarks behind the figures in docs/: `python -m bench.NAME` from the repository root."""

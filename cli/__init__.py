@@ -1,0 +1,1 @@
+"""The `rag` command: the composition root over the library, ingest, the server and evals."""

@@ -1,0 +1,1 @@
+"""What tests/ and bench/ share: real servers on loopback, corpora, documents and clients."""

@@ -1,0 +1,1 @@
+"""Answers from passages: extractive, generative, the citation check and the gate."""

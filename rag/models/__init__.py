@@ -1,0 +1,1 @@
+"""The models: embedders (torch, ONNX, static) and LLM clients, each behind a factory."""

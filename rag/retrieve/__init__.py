@@ -1,0 +1,1 @@
+"""Retrieval: the index, BM25, fusion, re-ranking, collections and source filters."""
