@@ -2,11 +2,12 @@
 groups, and the README's nginx block that passes the user and their groups on."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from threading import Thread
 
-from harness.servers import SSO_LOCATIONS
+from harness.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
 
 # Who signs on, and their groups (comma-separated, as oauth2-proxy sends them).
 GROUPS = {"alice": "hr", "bob": "engineering", "carol": "", "dave": ""}  # carol, dave: none
@@ -55,6 +56,23 @@ def sign_on_service() -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def behind_nginx(folder: Path, env: dict[str, str], locations: str) -> Iterator[tuple[str, str]]:
+    """`rag serve` in ``folder`` with ``env``, behind a real nginx whose ``locations``
+    (SSO_LOCATIONS or GROUP_LOCATIONS) ask the sign-on service; nginx listens on
+    127.0.0.2, the address the app trusts. Yields nginx's URL and the app's own."""
+    port = free_port()
+    direct = f"http://127.0.0.1:{port}"
+    command = [str(BIN / "rag"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with ExitStack() as stack:
+        stack.enter_context(
+            running(command, f"{direct}/healthz", folder / "server.log", cwd=folder, env=env)
+        )
+        sign_on = stack.enter_context(sign_on_service())
+        blocks = locations.format(upstream=port, sign_on=sign_on, bind="127.0.0.2")
+        yield stack.enter_context(nginx_with(folder / "nginx", blocks)), direct
 
 
 def signed_in(user: str) -> dict[str, str]:

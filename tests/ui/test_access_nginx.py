@@ -13,7 +13,6 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,7 @@ from playwright.sync_api import Browser, expect
 from harness.corpora import ENGINEERING_QUESTION, HR_QUESTION, build_deployment
 from harness.documents import write_pdf
 from harness.gradio_events import api_index, call, fn_index, load_index
-from harness.servers import BIN, free_port, nginx_with, running
-from harness.sign_on import GROUP_LOCATIONS, sign_on_service, signed_in
+from harness.sign_on import GROUP_LOCATIONS, behind_nginx, signed_in
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 RULES = '[collections.hr]\ngroups = ["hr"]\n\n[collections.engineering]\ngroups = ["engineering"]\n'
@@ -63,16 +61,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "RAG_ACCESS": str(folder / "access.toml"),
         "RAG_RATE_LIMIT": "1000/minute",
     }
-    port = free_port()
-    direct = f"http://127.0.0.1:{port}"
-    command = [str(BIN / "rag"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with ExitStack() as stack:
-        stack.enter_context(
-            running(command, f"{direct}/healthz", folder / "server.log", cwd=folder, env=env)
-        )
-        sign_on = stack.enter_context(sign_on_service())
-        locations = GROUP_LOCATIONS.format(upstream=port, sign_on=sign_on, bind="127.0.0.2")
-        proxy = stack.enter_context(nginx_with(folder / "nginx", locations))
+    with behind_nginx(folder, env, GROUP_LOCATIONS) as (proxy, direct):
         yield Site(proxy=proxy, direct=direct, folder=folder)
 
 

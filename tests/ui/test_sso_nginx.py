@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,8 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, expect
 
-from harness.servers import BIN, SSO_LOCATIONS, free_port, nginx_with, running
-from harness.sign_on import sign_on_service, signed_in
+from harness.servers import BIN, SSO_LOCATIONS
+from harness.sign_on import behind_nginx, signed_in
 from tests.conftest import SEEDS
 from tests.ui.conftest import Visit, ask
 
@@ -71,16 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     subprocess.run(
         [str(BIN / "rag"), "ingest", "seeds"], cwd=folder, env=env, check=True, capture_output=True
     )
-    port = free_port()
-    direct = f"http://127.0.0.1:{port}"
-    command = [str(BIN / "rag"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with ExitStack() as stack:
-        stack.enter_context(
-            running(command, f"{direct}/healthz", folder / "server.log", cwd=folder, env=env)
-        )
-        sign_on = stack.enter_context(sign_on_service())
-        locations = SSO_LOCATIONS.format(upstream=port, sign_on=sign_on, bind="127.0.0.2")
-        proxy = stack.enter_context(nginx_with(folder / "nginx", locations))
+    with behind_nginx(folder, env, SSO_LOCATIONS) as (proxy, direct):
         yield Site(proxy=proxy, direct=direct, folder=folder)
 
 
