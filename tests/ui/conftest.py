@@ -4,7 +4,7 @@ import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from harness.servers import BIN, free_port, running
+from rag.settings import Settings
 from tests.conftest import SEEDS
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -156,3 +157,39 @@ def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     ``asyncio.run`` refuses to start another."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def through_gate(settings: Settings, requests: list[list[tuple[bytes, bytes]]]) -> list[int | None]:
+    """Send each request's header lines (repeated lines kept, as uvicorn passes them; a
+    test client joins them into one) through ui.security.AccessGate to ``GET /config``:
+    for each, the status the gate answered, or None when it passed the request on."""
+    from ui.security import AccessGate
+
+    passed: list[bool] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        passed.append(True)
+
+    gate = AccessGate(app, settings)  # type: ignore[arg-type]
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    statuses: list[int | None] = []
+    for headers in requests:
+        sent.clear()
+        passed.clear()
+        scope = {
+            "type": "http", "method": "GET", "path": "/config", "headers": headers,
+            "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
+            "query_string": b"", "root_path": "",
+        }  # fmt: skip
+        run_async(gate(scope, receive, send))
+        starts = [m["status"] for m in sent if m["type"] == "http.response.start"]
+        statuses.append(None if passed else starts[0])
+    return statuses

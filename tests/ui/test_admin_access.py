@@ -3,9 +3,8 @@ wire protocol, with server paths, without signing in, as a user who is not an ad
 
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from rag.chain import Chain
 from rag.models.embeddings import load_embeddings
 from rag.settings import Settings, SettingsInvalid
 from tests.conftest import SEEDS
-from tests.ui.conftest import run_async
+from tests.ui.conftest import through_gate
 from ui.admin import NOT_ADMIN
 from ui.server import build_server
 
@@ -298,31 +297,9 @@ def test_one_bad_path_uses_up_none_of_the_uploads(connect: Connect, secret_file:
 
 
 def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
-    from ui.security import AccessGate
-
-    reached: list[bool] = []
-
-    async def app(scope: dict, receive: object, send: object) -> None:
-        reached.append(True)
-
     settings = Settings(trusted_user_header="X-Forwarded-User", trusted_proxies=["127.0.0.1"])
-    gate = AccessGate(app, settings)  # type: ignore[arg-type]
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b""}
-
     headers = [(b"x-forwarded-user", b"admin"), (b"x-forwarded-user", b"bob")]
-    scope = {
-        "type": "http", "method": "GET", "path": "/config", "headers": headers,
-        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
-        "query_string": b"", "root_path": "",
-    }  # fmt: skip
-    run_async(gate(scope, receive, send))
-    assert reached == [] and sent[0]["status"] == 401
+    assert through_gate(settings, [headers]) == [401]
 
 
 # --- Admin groups, and ingest into a chosen collection (issue 23) -------------------

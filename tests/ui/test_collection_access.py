@@ -6,7 +6,7 @@ import base64
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,9 @@ from harness.corpora import ENGINEERING_QUESTION, HR_QUESTION, Deployment
 from harness.gradio_events import api_index, call, fn_index, load_index, login
 from rag.chain import Chain
 from rag.settings import Settings, SettingsInvalid
-from tests.ui.conftest import run_async
+from tests.ui.conftest import through_gate
 from tests.ui.test_readme_examples import example
 from ui.access import Access, Caller
-from ui.security import AccessGate
 from ui.server import build_server
 
 pytestmark = pytest.mark.slow
@@ -451,32 +450,12 @@ def test_groups_come_from_the_trusted_proxy_only(make_client: MakeClient) -> Non
 
 
 def test_a_repeated_groups_header_is_refused_before_any_route() -> None:
-    # A test client joins repeated headers into one line: the gate is called as uvicorn would.
-    reached: list[bool] = []
-
-    async def app(scope: dict, receive: object, send: object) -> None:
-        reached.append(True)
-
     settings = Settings(trusted_proxies=["127.0.0.1"], **SSO)
-    gate = AccessGate(app, settings)  # type: ignore[arg-type]
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b""}
-
     user = [(b"x-forwarded-user", b"dave")]
-    for groups in ([b"hr", b"x"], [b"hr"]):
-        headers = user + [(b"x-forwarded-groups", value) for value in groups]
-        scope = {
-            "type": "http", "method": "GET", "path": "/config", "headers": headers,
-            "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http",
-            "query_string": b"", "root_path": "",
-        }  # fmt: skip
-        run_async(gate(scope, receive, send))
-    assert sent[0]["status"] == 401 and reached == [True]  # twice refused; once passed on
+    twice, once = [
+        user + [(b"x-forwarded-groups", g) for g in groups] for groups in ([b"hr", b"x"], [b"hr"])
+    ]
+    assert through_gate(settings, [twice, once]) == [401, None]
 
 
 def test_a_groups_header_needs_single_sign_on(deployment: Deployment) -> None:
