@@ -81,6 +81,16 @@ def indexed_text(chain: Chain) -> str:
     return "\n".join(chunk.text for chunk in chain.index.iter_chunks())
 
 
+def ingested_upload(client: TestClient, name: str, content: bytes) -> str:
+    """Upload ``name`` as the file picker does (it must be accepted), then ingest it:
+    what the ingest answered."""
+    status, stored = upload(client, name, content)
+    assert status == 200
+    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], None])
+    assert outcome.output, outcome
+    return outcome.output[0]
+
+
 def test_an_ingest_naming_a_server_file_is_refused_and_the_file_is_never_read(
     connect: Connect, chain: Chain, secret_file: Path, tmp_path: Path
 ) -> None:
@@ -184,10 +194,7 @@ def test_single_sign_on_admins_are_named_users(connect: Connect, chain: Chain) -
     assert chain.index.count() == 11
     assert upload(client, "parking.txt", NOTE)[0] == 403
     client.headers["X-Forwarded-User"] = "admin"
-    status, stored = upload(client, "parking.txt", NOTE)
-    assert status == 200
-    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], None])
-    assert outcome.output[0].startswith("Ingested 1 file"), outcome
+    assert ingested_upload(client, "parking.txt", NOTE).startswith("Ingested 1 file")
 
 
 @pytest.mark.parametrize(
@@ -308,10 +315,7 @@ def test_two_single_sign_on_header_lines_are_refused_before_any_route() -> None:
 def test_members_of_an_admin_group_are_admins(connect: Connect, chain: Chain) -> None:
     groups = {"access": {"groups": {"ops": ["bob"]}}, "admin_users": [], "admin_groups": ["ops"]}
     bob = connect("bob", **groups)
-    status, stored = upload(bob, "parking.txt", NOTE)
-    assert status == 200
-    outcome = call(bob, fn_index(bob, "ingest"), [[file_data(stored[0])], None])
-    assert outcome.output[0].startswith("Ingested 1 file"), outcome
+    assert ingested_upload(bob, "parking.txt", NOTE).startswith("Ingested 1 file")
     admin = connect("admin", **groups)  # no longer named, and in no admin group
     assert upload(admin, "parking.txt", NOTE)[0] == 403
     source = next(iter(chain.index.sources()))
@@ -330,10 +334,7 @@ def test_single_sign_on_admin_groups_come_from_the_proxy(connect: Connect) -> No
     client.headers["X-Forwarded-User"] = "erin"
     assert upload(client, "parking.txt", NOTE)[0] == 403
     client.headers["X-Forwarded-Groups"] = "staff, rag-admins"
-    status, stored = upload(client, "parking.txt", NOTE)
-    assert status == 200
-    outcome = call(client, fn_index(client, "ingest"), [[file_data(stored[0])], None])
-    assert outcome.output[0].startswith("Ingested 1 file"), outcome
+    assert ingested_upload(client, "parking.txt", NOTE).startswith("Ingested 1 file")
 
 
 def test_an_admin_ingests_into_a_chosen_collection(connect: Connect, chain: Chain) -> None:
