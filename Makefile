@@ -97,23 +97,26 @@ bench-scale: install bench-data ## ingest and ask over the Debian docs corpus (b
 	$(BIN)/python -m bench.scale
 
 # Real documentation as a new user meets it (bench/realdocs.py, docs/benchmarks.md): ~50k
-# chunks (Python, PostgreSQL, Django, SQLAlchemy), then ~104k with Linux's; each time
-# ingest, cold and warm latency over HTTP, and the committed question files (~3 h).
+# chunks (Python, PostgreSQL, Django, SQLAlchemy), then ~100k with Linux's, in one data
+# folder; each time the ingest, cold and warm latency over HTTP (sentence vectors stored
+# at ingest, then embedded on first use as before; at ~50k also re-ranking depths 10, 5
+# and 0) and the committed documentation question files (~1 h 45 min).
 REALDOCS ?= data/realdocs
 DOC := /usr/share/doc
-bench-realdocs: install bench-data ## ingest ~50k, then ~104k chunks of Debian docs; latency and questions
+DOCS_SUITES := evals/suites/python-docs.jsonl evals/suites/postgresql-docs.jsonl
+bench-realdocs: install bench-data ## ingest ~50k, then ~100k chunks of Debian docs; latency and questions
 	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/python3.11/html \
 		$(DOC)/postgresql-doc-15/html $(DOC)/python-django-doc/html $(DOC)/python-sqlalchemy-doc/html
-	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
-		evals/suites/postgresql-docs.jsonl
-	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) --sentence-vectors query \
-		evals/suites/python-docs.jsonl evals/suites/postgresql-docs.jsonl
-	RAG_DATA_DIR=$(REALDOCS) $(BIN)/python -m bench.realdocs answers \
-		evals/suites/python-docs.jsonl --out $(REALDOCS)-python.jsonl
-	$(BIN)/python -m bench.realdocs score $(REALDOCS)-python.jsonl
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) $(DOCS_SUITES)
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) --sentence-vectors query $(DOCS_SUITES)
+	for depth in 10 5 0; do $(BIN)/python -m bench.realdocs latency --data $(REALDOCS) \
+		--rerank-depth $$depth $(DOCS_SUITES) || exit 1; done
 	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
-	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) evals/suites/python-docs.jsonl \
-		evals/suites/postgresql-docs.jsonl
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) $(DOCS_SUITES)
+	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) --sentence-vectors query $(DOCS_SUITES)
+	for suite in $(DOCS_SUITES); do RAG_DATA_DIR=$(REALDOCS) $(BIN)/python -m bench.realdocs \
+		answers $$suite --out $(REALDOCS)-$$(basename $$suite .jsonl).jsonl || exit 1; \
+		$(BIN)/python -m bench.realdocs score $(REALDOCS)-$$(basename $$suite .jsonl).jsonl; done
 
 # Splits (evals/README.md): tune chooses values, dev is looked at while working, final
 # is reported once, by eval-final, whose figures are appended to docs/final-runs.md.

@@ -63,3 +63,24 @@ def test_a_cold_question_embeds_what_the_setting_says(tmp_path: Path, when: str)
     sentences = at_ingest.documents - chunks
     assert (sentences > chunks) if when == "ingest" else (sentences == 0)
     assert set(report.stages) >= {"parse and chunk", "embed chunks", "Chroma", "manifest"}
+
+
+def test_sentences_stored_at_ingest_answer_as_sentences_embedded_on_first_use(
+    tmp_path: Path,
+) -> None:
+    # Quality cannot move with the setting: the same sentences, the same vectors, so the
+    # same passages, quotes and scores (to float precision: batches pad differently).
+    answers = {}
+    for when in ("ingest", "query"):
+        settings = Settings(data_dir=tmp_path / when / "data", sentence_vectors=when)
+        chain = Chain(settings)
+        corpus = shutil.copytree(SEEDS, tmp_path / when / "seeds")
+        ingest([corpus], settings, chain.index, load_embeddings(settings))
+        answers[when] = [chain.answer(q) for q in QUESTIONS]
+    for stored, on_use in zip(answers["ingest"], answers["query"], strict=True):
+        assert stored.answer == on_use.answer
+        assert [c.quote for c in stored.citations] == [c.quote for c in on_use.citations]
+        assert [p.chunk.text for p in stored.passages] == [p.chunk.text for p in on_use.passages]
+        assert [c.score for c in stored.citations] == pytest.approx(
+            [c.score for c in on_use.citations], abs=1e-4
+        )
