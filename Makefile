@@ -114,9 +114,9 @@ bench-realdocs: install bench-data ## ingest ~50k, then ~100k chunks of Debian d
 	$(BIN)/python -m bench.realdocs ingest --data $(REALDOCS) $(DOC)/linux-doc-6.1/html
 	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) $(DOCS_SUITES)
 	$(BIN)/python -m bench.realdocs latency --data $(REALDOCS) --sentence-vectors query $(DOCS_SUITES)
-	for suite in $(DOCS_SUITES); do RAG_DATA_DIR=$(REALDOCS) $(BIN)/python -m bench.realdocs \
-		answers $$suite --out $(REALDOCS)-$$(basename $$suite .jsonl).jsonl || exit 1; \
-		$(BIN)/python -m bench.realdocs score $(REALDOCS)-$$(basename $$suite .jsonl).jsonl; done
+	for suite in $(DOCS_SUITES); do out=$(REALDOCS)-$$(basename $$suite .jsonl).jsonl; \
+		RAG_DATA_DIR=$(REALDOCS) $(BIN)/python -m bench.realdocs answers $$suite --out $$out \
+		&& $(BIN)/python -m bench.realdocs score $$out || exit 1; done
 
 # Splits (evals/README.md): tune chooses values, dev is looked at while working, final
 # is reported once, by eval-final, whose figures are appended to docs/final-runs.md.
