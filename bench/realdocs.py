@@ -35,11 +35,19 @@ question counts (evals/bootstrap.py):
 
 and, given two files, the paired difference of each (after minus before).
 
+``ceiling`` says where the answering sentence is lost, over the same index: for each
+answerable question, whether a candidate sentence of the first ``k`` passages (those
+the answer reads) holds its key phrase, whether one of the first ``DEEP`` re-ranked
+passages does, and whether it is the best-scored candidate or among the first three.
+The first two are ceilings for a better reader of the passages shown and of a deeper
+pool; their gap to "best" is the sentence scoring's loss.
+
     python -m bench.realdocs ingest --data idx /usr/share/doc/python3.11/html ...
     python -m bench.realdocs latency --data idx evals/suites/python-docs.jsonl ...
     PYTHONPATH=. RAG_DATA_DIR=idx python -m bench.realdocs answers \\
         evals/suites/python-docs.jsonl --split final --out after.jsonl
     python -m bench.realdocs score after.jsonl [--before before.jsonl]
+    RAG_DATA_DIR=idx python -m bench.realdocs ceiling evals/suites/python-docs-tune.jsonl
 """
 
 import argparse
@@ -62,6 +70,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 CLIENTS = 8
 HTTP_TIMEOUT = 120.0
+DEEP = 20  # the re-ranking's depth: the passages a deeper reader could read
 # Stages of the ingest report, in the order they happen (rag ingest --json).
 STAGES = ("parse and chunk", "embed chunks", "embed sentences", "Chroma", "manifest", "BM25")
 
@@ -232,6 +241,45 @@ def answers(suite: Path, split: str | None, out: Path) -> None:
             print(f"{row['id']}: {first[:100]!r}", file=sys.stderr)
 
 
+def ceiling(suite: Path, split: str | None) -> None:
+    """Print where each answerable question's key phrase is among the candidate
+    sentences (see the module's docstring), with intervals."""
+    from evals.bootstrap import Ratio, intervals
+    from evals.metrics import answer_recall
+    from rag.chain import Chain
+    from rag.settings import Settings
+
+    chain = Chain(Settings())
+    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if (split is None or r.get("split") == split) and r["answerable"]]
+    figures: dict[str, list[float]] = {
+        f"held by the first {chain.settings.k} passages": [],
+        f"held by the first {DEEP} passages": [],
+        "the best candidate": [],
+        "among the best 3 candidates": [],
+    }
+    for row in rows:
+        pool = chain.ranked(row["question"], DEEP)
+        holds = [
+            answer_recall(c.quote, [row["key"]]) == 1.0
+            for c in chain.answerer.ranked(row["question"], pool[: chain.settings.k])
+        ]
+        deep = chain.answerer.ranked(row["question"], pool)
+        rank = holds.index(True) if True in holds else None
+        deeper = any(answer_recall(c.quote, [row["key"]]) for c in deep)
+        values = (rank is not None, deeper, rank == 0, rank is not None and rank < 3)
+        for name, value in zip(figures, values, strict=True):
+            figures[name].append(float(value))
+        print(f"{row['id']}: candidate rank {rank}", file=sys.stderr)
+    ones = np.ones(len(rows))
+    ratios = {name: Ratio(np.array(values), ones) for name, values in figures.items()}
+    bounds = intervals(ratios, [r["id"] for r in rows])
+    print(f"{suite.name} ({split or 'all'}): {len(rows)} answerable questions")
+    print("| the key phrase is | share | 95 % interval, n |\n| --- | ---: | --- |")
+    for name, ratio in ratios.items():
+        print(f"| {name} | {ratio.value():.3f} | {bounds[name].describe()} |")
+
+
 def _found(record: dict, depth: int) -> float:
     pages = record["pages"]
     return float(any(p.endswith("/" + page) for p in record["retrieved"][:depth] for page in pages))
@@ -308,6 +356,9 @@ def main() -> None:
     ask.add_argument("suite", type=Path)
     ask.add_argument("--split", default=None)
     ask.add_argument("--out", type=Path, required=True)
+    ceiled = commands.add_parser("ceiling", help="where the answering sentence is lost")
+    ceiled.add_argument("suite", type=Path)
+    ceiled.add_argument("--split", default=None)
     scored = commands.add_parser("score", help="figures of an answers file, or two")
     scored.add_argument("after", type=Path)
     scored.add_argument("--before", type=Path)
@@ -324,6 +375,8 @@ def main() -> None:
         answers(args.suite, args.split, args.out)
     elif args.command == "score":
         score(args.after, args.before)
+    elif args.command == "ceiling":
+        ceiling(args.suite, args.split)
     else:
         data = args.data.resolve()
         log = data.parent / f"{data.name}-bench.log"  # beside it: the data folder is private

@@ -64,3 +64,15 @@ def test_ingest_latency_answers_and_score(tmp_path: Path) -> None:
     assert "| useful first | 1.000 |" in scored and "| found@1 | 1.000 |" in scored
     assert "| declined | 1.000 |" in scored
     assert "+0.000 [+0.000, +0.000]" in scored  # a file against itself: no difference
+
+    # The venv question again, keyed on the page's second sentence: held by the passages
+    # shown, but not the best candidate (the first sentence answers better).
+    second = {**ROWS[0], "id": "q4", "key": "Activate it before installing packages"}
+    ceiling_suite = tmp_path / "ceiling.jsonl"
+    ceiling_suite.write_text("".join(json.dumps(r) + "\n" for r in [*ROWS, second]))
+    ceiled = run("ceiling", ceiling_suite, env=env)
+    assert "3 answerable questions" in ceiled
+    assert "| held by the first 5 passages | 1.000 |" in ceiled
+    assert "| held by the first 20 passages | 1.000 |" in ceiled
+    assert "| the best candidate | 0.667 |" in ceiled
+    assert "| among the best 3 candidates | 1.000 |" in ceiled
