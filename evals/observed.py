@@ -31,10 +31,10 @@ class Observed:
     signals: list[list[Signal]]
     order: list[int]
 
-    def best(self, weight: float) -> Signal | None:
+    def best(self, weight: float, order: Sequence[int] | None = None) -> Signal | None:
         """The sentence the answer would start with at ``weight``: the best of
-        the first ``K`` passages' sentences."""
-        shown = (s for i in self.order[:K] for s in self.signals[i])
+        the first ``K`` passages' sentences, in ``order`` (else ``self.order``)."""
+        shown = (s for i in (self.order if order is None else order)[:K] for s in self.signals[i])
         return max(shown, key=lambda s: s.score(weight), default=None)
 
 

@@ -1,9 +1,10 @@
 """`rag eval tune`: choose every tunable on the tune splits, write rag/tuned.json.
 
 Order matters: fusion first (retrieval decides which passages the answerer sees),
-then the answer's similarity weight over the tuned retrieval, then the re-ranking
-by best sentence (which uses that weight), then the abstention threshold over the
-re-ranked passages, then the citation check's threshold. Every choice reads tune-split
+then the answer's similarity weight together with the re-ranking by best sentence
+(the weight scores the sentences that re-rank the passages, so each weight is
+judged in the order its own chosen re-ranking gives), then the abstention threshold
+over the re-ranked passages, then the citation check's threshold. Every choice reads tune-split
 rows only; the dev-split figures of the citation check are computed after its
 threshold is fixed, for the report. No command here reads the final split.
 """
@@ -27,7 +28,7 @@ from evals.markdown import entries_table
 from evals.observed import Observed, observe
 from evals.splits import membership
 from evals.suite import SuiteRow
-from evals.tune_rerank import RERANK_RULE, choose_rerank
+from evals.tune_rerank import RERANK_RULE, choose_rerank, in_order
 from evals.tune_retrieval import tune_fusion
 from rag.chain import Chain
 from rag.settings import Settings
@@ -85,27 +86,50 @@ def load_sets(
     return sets
 
 
-def _recall_first(observed: Sequence[Observed], weight: float) -> float:
-    """Share of rows with gold answers whose best sentence holds one."""
-    scored = [o for o in observed if o.row.answerable and o.row.answers]
-    hits = 0
-    for item in scored:
-        best = item.best(weight)
+def _recall_first(
+    observed: Sequence[Observed], weight: float, orders: Sequence[list[int]]
+) -> float:
+    """Share of rows with gold answers whose best sentence, among the passages shown in
+    ``orders`` (one per row), holds one."""
+    hits, scored = 0, 0
+    for item, order in zip(observed, orders, strict=True):
+        if not (item.row.answerable and item.row.answers):
+            continue
+        scored += 1
+        best = item.best(weight, order)
         hits += (
             best is not None and metrics.answer_recall(best.citation.quote, item.row.answers) == 1
         )
-    return hits / len(scored) if scored else float("nan")
+    return hits / scored if scored else float("nan")
 
 
-def choose_weight(by_set: dict[str, list[Observed]]) -> tuple[float, list[dict[str, Any]]]:
-    """The weight with the best mean first-sentence answer recall over the sets."""
-    table = []
+def choose_answering(
+    observed: dict[str, list[Observed]], by_set: dict[str, list[Observed]]
+) -> tuple[float, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The weight with the best mean first-sentence answer recall over the sets of
+    ``observed``, each weight judged in the order its re-ranking gives: the re-ranking
+    chosen for it on ``by_set`` (``choose_rerank``: the sets with passage relevance),
+    applied to every set's questions. Each question is then put in the chosen order.
+
+    Returns:
+        (the weight, its re-ranking values, the weight table, its re-ranking table).
+    """
+    table, reranks = [], {}
     for weight in WEIGHTS:
-        recalls = {name: _recall_first(obs, weight) for name, obs in by_set.items()}
+        reranking, rerank_table = choose_rerank(by_set, weight)
+        reranks[weight] = reranking, rerank_table
+        recalls = {
+            name: _recall_first(obs, weight, [in_order(o, weight, reranking) for o in obs])
+            for name, obs in observed.items()
+        }
         known = [r for r in recalls.values() if r == r]
-        table.append({"weight": weight, **recalls, "mean": sum(known) / len(known)})
-    best = max(table, key=lambda entry: entry["mean"])
-    return best["weight"], table
+        table.append({"weight": weight, **reranking, **recalls, "mean": sum(known) / len(known)})
+    weight = max(table, key=lambda entry: entry["mean"])["weight"]
+    reranking, rerank_table = reranks[weight]
+    for obs in observed.values():
+        for item in obs:
+            item.order = in_order(item, weight, reranking)
+    return weight, reranking, table, rerank_table
 
 
 def _abstention(observed: Sequence[Observed], weight: float, threshold: float) -> dict[str, float]:
@@ -241,8 +265,7 @@ def tune(
         for s in sets
     }
     by_set = {name: found for name, found in observed.items() if name != "docs"}
-    weight, weight_table = choose_weight(observed)
-    reranking, rerank_table = choose_rerank(by_set, weight)
+    weight, reranking, weight_table, rerank_table = choose_answering(observed, by_set)
     threshold, threshold_table = choose_threshold(by_set, weight)
     answering = {"answer_similarity_weight": weight, **reranking, "abstain_below": threshold}
     tune_claims = claims_of(public, base, fusion | answering, progress)
@@ -299,11 +322,12 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "",
         *entries_table(evidence["fusion"]),
         "",
-        "## Answer similarity weight (first-sentence answer recall)",
+        "## Answer similarity weight and re-ranking (first-sentence answer recall, each"
+        " weight in the order of the re-ranking chosen for it)",
         "",
         *entries_table(evidence["answer_similarity_weight"]),
         "",
-        f"## Re-ranking by the best sentence ({RERANK_RULE})",
+        f"## Re-ranking by the best sentence at the chosen weight ({RERANK_RULE})",
         "",
         *entries_table(evidence["rerank"]),
         "",

@@ -47,8 +47,8 @@ def measure(observed: Sequence[Observed], orders: Sequence[list[int]]) -> dict[s
 def choose_rerank(
     by_set: dict[str, list[Observed]], answer_weight: float
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Choose ``rerank_depth`` and ``rerank_weight`` by ``RERANK_RULE``, then put every
-    observed question in the chosen order (what the answerer will see).
+    """Choose ``rerank_depth`` and ``rerank_weight`` by ``RERANK_RULE`` for sentences
+    scored at ``answer_weight`` (``in_order`` then gives each question's order).
 
     Returns:
         (the chosen settings values, the table of every variant with its per-set
@@ -73,7 +73,15 @@ def choose_rerank(
     chosen = max(near, key=lambda e: (round(e["mean_mrr@10"], 9), -e["depth"]))
     for entry in table:
         entry["chosen"] = entry is chosen
-    for name, observed in by_set.items():
-        for item, item_best in zip(observed, best[name], strict=True):
-            item.order = reorder(item.scores, item_best, chosen["depth"], chosen["weight"])
     return {"rerank_depth": chosen["depth"], "rerank_weight": chosen["weight"]}, table
+
+
+def in_order(observed: Observed, answer_weight: float, reranking: dict[str, Any]) -> list[int]:
+    """``observed``'s passages in the order the answerer sees them under ``reranking``
+    (``choose_rerank``'s values) with sentences scored at ``answer_weight``."""
+    return reorder(
+        observed.scores,
+        best_sentences(observed, answer_weight),
+        reranking["rerank_depth"],
+        reranking["rerank_weight"],
+    )

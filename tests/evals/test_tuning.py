@@ -5,11 +5,11 @@ from evals.observed import POOL, Observed
 from evals.suite import SuiteRow
 from evals.tune import (
     balanced_accuracy,
+    choose_answering,
     choose_citation_check,
     choose_threshold,
-    choose_weight,
 )
-from evals.tune_rerank import RERANK_DEPTHS, choose_rerank
+from evals.tune_rerank import RERANK_DEPTHS, choose_rerank, in_order
 from rag.answer.citation_check import Support
 from rag.answer.extractive import Signal
 from rag.schema import Citation
@@ -43,9 +43,26 @@ def test_the_weight_with_the_best_first_sentence_recall_is_chosen() -> None:
         _observed(_row(2, ["Rome"]), [_signal("Milan is north.", 0.3, 0.5),
                                       _signal("Rome it is.", 0.8, 0.0)]),
     ]  # fmt: skip
-    weight, table = choose_weight({"a": observed})
+    weight, reranking, table, _ = choose_answering({"a": observed}, {"a": observed})
     assert weight == 0.55
+    assert reranking["rerank_depth"] == 0  # nothing relevant to re-rank towards
     assert {e["weight"]: e["a"] for e in table}[0.5] == 0.5
+
+
+def test_each_weight_is_judged_in_the_order_its_re_ranking_gives() -> None:
+    # Six passages; the answer is in the sixth, which retrieval ranks last (the
+    # answerer reads the first five). Decoys score 0.5w + 0.62(1 - w) = 0.62 - 0.12w,
+    # the answer 0.9w: above w = 0.62 / 1.02 = 0.608 re-ranking by best sentence (depth
+    # 10, retrieval weight 0) lifts it first, and it is the best sentence shown; at or
+    # below, nothing lifts it. Judged in retrieval's order no weight answers (0.0 would
+    # be chosen); in the chain's order 0.65 does.
+    decoys = [[_signal("Milan is north.", 0.5, 0.62)] for _ in range(5)]
+    answer = Observed(_row(1, ["Rome"]), [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], [False] * 5 + [True],
+                      [*decoys, [_signal("Rome it is.", 0.9, 0.0)]], list(range(6)))  # fmt: skip
+    weight, reranking, table, _ = choose_answering({"a": [answer]}, {"a": [answer]})
+    assert (weight, reranking) == (0.65, {"rerank_depth": 10, "rerank_weight": 0.0})
+    assert answer.order[0] == 5  # what the answerer will see
+    assert {e["weight"]: e["a"] for e in table}[0.6] == 0.0
 
 
 def test_the_threshold_maximises_f1_within_the_false_abstention_budget() -> None:
@@ -78,7 +95,7 @@ def test_reranking_is_chosen_when_the_relevant_passage_has_the_better_sentence()
     values, table = choose_rerank({"a": observed}, answer_weight=1.0)
     assert values["rerank_depth"] == 5  # deeper pools tie: the shallowest is chosen
     assert values["rerank_weight"] <= 0.4
-    assert [o.order for o in observed] == [[1, 0], [1, 0]]  # what the answerer will see
+    assert [in_order(o, 1.0, values) for o in observed] == [[1, 0], [1, 0]]
     off = next(e for e in table if e["depth"] == 0)
     assert (off["a_hit@1"], off["a_mrr@10"]) == (0.0, 0.5)
 
@@ -93,7 +110,7 @@ def test_no_reranking_when_it_would_demote_the_relevant_passage() -> None:
     ]  # fmt: skip
     values, _ = choose_rerank({"a": observed}, answer_weight=1.0)
     assert values["rerank_depth"] == 0
-    assert observed[0].order == [0, 1]
+    assert in_order(observed[0], 1.0, values) == [0, 1]
 
 
 def _claim(kind: str, cosine: float, overlap: float, grounded: bool = True) -> CheckedClaim:
