@@ -214,8 +214,7 @@ def answers(suite: Path, split: str | None, out: Path) -> None:
     from rag.settings import Settings
 
     chain = Chain(Settings())
-    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if split is None or r.get("split") == split]
+    rows = _questions(suite, split)
     with out.open("w") as written:
         for row in rows:
             began = time.perf_counter()
@@ -250,8 +249,7 @@ def ceiling(suite: Path, split: str | None) -> None:
     from rag.settings import Settings
 
     chain = Chain(Settings())
-    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if (split is None or r.get("split") == split) and r["answerable"]]
+    rows = [r for r in _questions(suite, split) if r["answerable"]]
     figures: dict[str, list[float]] = {
         f"held by the first {chain.settings.k} passages": [],
         f"held by the first {DEEP} passages": [],
@@ -312,7 +310,13 @@ def ratios(records: list[dict]) -> dict:
 
 
 def _load(path: Path) -> list[dict]:
+    """The rows of a JSON-lines file (a suite, or an answers file)."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _questions(suite: Path, split: str | None) -> list[dict]:
+    """``suite``'s rows of ``split`` (all when None)."""
+    return [r for r in _load(suite) if split is None or r.get("split") == split]
 
 
 def score(after: Path, before: Path | None) -> None:
