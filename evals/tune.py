@@ -393,7 +393,6 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         *entries_table(evidence["answer_similarity_weight"]),
         "",
         *against_incumbent(evidence["answer_against_incumbent"]),
-        "",
         f"## Re-ranking by the best sentence at the chosen weight ({RERANK_RULE})",
         "",
         *entries_table(evidence["rerank"]),
