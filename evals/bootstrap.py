@@ -176,6 +176,11 @@ class Difference:
         """Whether the interval of the difference excludes 0."""
         return not (math.isnan(self.low) or self.low <= 0 <= self.high)
 
+    @property
+    def better(self) -> bool:
+        """Whether ``after`` is significantly above ``before``."""
+        return self.significant and self.delta > 0
+
 
 def paired(
     before: dict[str, Ratio], after: dict[str, Ratio], groups: Sequence[str]
@@ -197,13 +202,42 @@ def paired(
         if new is None:
             continue
         deltas = _resampled(new, index, weights) - _resampled(old, index, weights)
-        deltas = deltas[~np.isnan(deltas)]
-        low, high = _bounds(deltas)
-        p_value = (
-            min(1.0, 2 * min(float(np.mean(deltas <= 0)), float(np.mean(deltas >= 0))))
-            if len(deltas)
-            else math.nan
-        )
         applies = int((old.questions() | new.questions()).sum())
-        found.append(Difference(name, old.value(), new.value(), low, high, p_value, applies))
+        found.append(_difference(name, old.value(), new.value(), deltas, applies))
     return found
+
+
+def paired_mean(
+    before: Sequence[Ratio], after: Sequence[Ratio], groups: Sequence[str], name: str = "mean"
+) -> Difference:
+    """``paired`` for the mean of several ratios over one question list (one per set of
+    questions, each zero outside its own): the statistic ``rag eval tune`` maximises,
+    each set counting alike. A ratio that is NaN in a resample (a set with no question
+    it applies to) takes no part in that resample's mean."""
+    index = group_index(groups)
+    weights = draws(int(index.max()) + 1 if len(index) else 0)
+
+    def mean(ratios: Sequence[Ratio]) -> tuple[float, np.ndarray]:
+        values = [r.value() for r in ratios]
+        resampled = np.array([_resampled(r, index, weights) for r in ratios])
+        with np.errstate(all="ignore"):
+            return float(np.nanmean(values)), np.nanmean(resampled, axis=0)
+
+    (old, old_draws), (new, new_draws) = mean(before), mean(after)
+    applies = int(np.logical_or.reduce([r.questions() for r in [*before, *after]]).sum())
+    return _difference(name, old, new, new_draws - old_draws, applies)
+
+
+def _difference(
+    name: str, before: float, after: float, deltas: np.ndarray, questions: int
+) -> Difference:
+    """The ``Difference`` of resampled ``deltas``: their 95 % interval and the
+    two-sided p-value (``paired`` says how)."""
+    deltas = deltas[~np.isnan(deltas)]
+    low, high = _bounds(deltas)
+    p_value = (
+        min(1.0, 2 * min(float(np.mean(deltas <= 0)), float(np.mean(deltas >= 0))))
+        if len(deltas)
+        else math.nan
+    )
+    return Difference(name, before, after, low, high, p_value, questions)

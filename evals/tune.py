@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from evals import metrics
-from evals.bootstrap import Ratio, intervals
+from evals.bootstrap import Difference, Ratio, intervals, paired_mean
 from evals.claims import HELD_OUT, KINDS, CheckedClaim, check_claims, make_claims
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
@@ -42,6 +42,12 @@ DOCS_SUITE = REPO / "evals/suites/python-docs-tune.jsonl"
 WEIGHTS = [round(w / 20, 2) for w in range(21)]
 THRESHOLDS = [round(t / 100, 2) for t in range(0, 100)]
 MAX_FALSE_ABSTENTION = 0.05
+ANSWERING_RULE = (
+    "the weight with the best mean first-sentence answer recall over the sets; a weight"
+    " other than the incumbent (the value in use when the tune starts) replaces it only"
+    " when a paired bootstrap over the tune questions finds its mean better (the 95 %"
+    " interval of the difference above 0): a flat objective keeps what is in use"
+)
 
 
 @dataclass
@@ -86,50 +92,89 @@ def load_sets(
     return sets
 
 
-def _recall_first(
+def _first_hits(
     observed: Sequence[Observed], weight: float, orders: Sequence[list[int]]
-) -> float:
-    """Share of rows with gold answers whose best sentence, among the passages shown in
-    ``orders`` (one per row), holds one."""
-    hits, scored = 0, 0
+) -> list[float | None]:
+    """Per row, whether its best sentence among the passages shown in ``orders`` (one
+    per row) holds a gold answer (1.0 or 0.0); None for a row without gold answers."""
+    hits: list[float | None] = []
     for item, order in zip(observed, orders, strict=True):
         if not (item.row.answerable and item.row.answers):
+            hits.append(None)
             continue
-        scored += 1
         best = item.best(weight, order)
-        hits += (
-            best is not None and metrics.answer_recall(best.citation.quote, item.row.answers) == 1
+        quote = best.citation.quote if best is not None else ""
+        hits.append(float(best is not None and metrics.answer_recall(quote, item.row.answers) == 1))
+    return hits
+
+
+def _recall(hits: Sequence[float | None]) -> float:
+    """The share of hits over the rows with gold answers (NaN when none has)."""
+    scored = [h for h in hits if h is not None]
+    return sum(scored) / len(scored) if scored else float("nan")
+
+
+def _set_ratios(by_set: dict[str, list[float | None]]) -> list[Ratio]:
+    """One first-sentence recall per set over all sets' rows, in ``by_set``'s order
+    (zero outside the set), for ``paired_mean``."""
+    every = [(name, hit) for name, hits in by_set.items() for hit in hits]
+    return [
+        Ratio(
+            np.array([(hit or 0.0) if name == own else 0.0 for name, hit in every]),
+            np.array([float(hit is not None and name == own) for name, hit in every]),
         )
-    return hits / scored if scored else float("nan")
+        for own in by_set
+    ]
+
+
+@dataclass
+class Answering:
+    """The answer weight chosen with its re-ranking, the tables that chose them, and
+    the paired comparison of the best weight with the incumbent (None when they agree
+    or there is no incumbent)."""
+
+    weight: float
+    reranking: dict[str, Any]
+    table: list[dict[str, Any]]
+    rerank_table: list[dict[str, Any]]
+    against_incumbent: Difference | None = None
 
 
 def choose_answering(
-    observed: dict[str, list[Observed]], by_set: dict[str, list[Observed]]
-) -> tuple[float, dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The weight with the best mean first-sentence answer recall over the sets of
-    ``observed``, each weight judged in the order its re-ranking gives: the re-ranking
-    chosen for it on ``by_set`` (``choose_rerank``: the sets with passage relevance),
-    applied to every set's questions. Each question is then put in the chosen order.
-
-    Returns:
-        (the weight, its re-ranking values, the weight table, its re-ranking table).
-    """
-    table, reranks = [], {}
+    observed: dict[str, list[Observed]],
+    by_set: dict[str, list[Observed]],
+    incumbent: float | None = None,
+) -> Answering:
+    """The weight by ``ANSWERING_RULE``: each weight judged by the mean first-sentence
+    answer recall over the sets of ``observed``, in the order its re-ranking gives (the
+    re-ranking chosen for it on ``by_set``, ``choose_rerank``: the sets with passage
+    relevance), applied to every set's questions. Each question is then put in the
+    chosen order."""
+    table, reranks, hits = [], {}, {}
     for weight in WEIGHTS:
         reranking, rerank_table = choose_rerank(by_set, weight)
         reranks[weight] = reranking, rerank_table
-        recalls = {
-            name: _recall_first(obs, weight, [in_order(o, weight, reranking) for o in obs])
+        hits[weight] = {
+            name: _first_hits(obs, weight, [in_order(o, weight, reranking) for o in obs])
             for name, obs in observed.items()
         }
+        recalls = {name: _recall(found) for name, found in hits[weight].items()}
         known = [r for r in recalls.values() if r == r]
         table.append({"weight": weight, **reranking, **recalls, "mean": sum(known) / len(known)})
     weight = max(table, key=lambda entry: entry["mean"])["weight"]
+    against = None
+    if incumbent in hits and incumbent != weight:
+        groups = [o.row.group or f"{n}:{o.row.id}" for n, obs in observed.items() for o in obs]
+        against = paired_mean(
+            _set_ratios(hits[incumbent]), _set_ratios(hits[weight]), groups, f"mean at {weight}"
+        )
+        if not against.better:
+            weight = incumbent
     reranking, rerank_table = reranks[weight]
     for obs in observed.values():
         for item in obs:
             item.order = in_order(item, weight, reranking)
-    return weight, reranking, table, rerank_table
+    return Answering(weight, reranking, table, rerank_table, against)
 
 
 def _abstention(observed: Sequence[Observed], weight: float, threshold: float) -> dict[str, float]:
@@ -265,9 +310,13 @@ def tune(
         for s in sets
     }
     by_set = {name: found for name, found in observed.items() if name != "docs"}
-    weight, reranking, weight_table, rerank_table = choose_answering(observed, by_set)
-    threshold, threshold_table = choose_threshold(by_set, weight)
-    answering = {"answer_similarity_weight": weight, **reranking, "abstain_below": threshold}
+    chosen = choose_answering(observed, by_set, base.answer_similarity_weight)
+    threshold, threshold_table = choose_threshold(by_set, chosen.weight)
+    answering = {
+        "answer_similarity_weight": chosen.weight,
+        **chosen.reranking,
+        "abstain_below": threshold,
+    }
     tune_claims = claims_of(public, base, fusion | answering, progress)
     (check_weight, supported_at), check_table = choose_citation_check(tune_claims)
     checking = {"citation_similarity_weight": check_weight, "citation_supported_at": supported_at}
@@ -275,8 +324,9 @@ def tune(
     dev_claims = claims_of(load_sets(base, squad, pubmedqa, "dev"), base, values, progress)
     evidence = {
         "fusion": fusion_table,
-        "answer_similarity_weight": weight_table,
-        "rerank": rerank_table,
+        "answer_similarity_weight": chosen.table,
+        "answer_against_incumbent": chosen.against_incumbent,
+        "rerank": chosen.rerank_table,
         "abstain_below": threshold_table,
         "citation_check_weight": check_table,
         "citation_check": {
@@ -305,6 +355,19 @@ def claims_of(
     return checked
 
 
+def against_incumbent(verdict: Difference | None) -> list[str]:
+    """The report's line on the best weight against the incumbent (none when they agree)."""
+    if verdict is None:
+        return []
+    kept = "taken" if verdict.better else "not taken: the incumbent stays"
+    return [
+        f"The best weight against the incumbent ({verdict.metric}): {verdict.before:.3f} ->"
+        f" {verdict.after:.3f}, difference {verdict.delta:+.3f} [{verdict.low:+.3f},"
+        f" {verdict.high:+.3f}], p {verdict.p_value:.3f}, {verdict.questions} questions; {kept}.",
+        "",
+    ]
+
+
 def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command: str) -> str:
     """The tuning report: the chosen values, then every table that chose them."""
     lines = [
@@ -325,8 +388,11 @@ def evidence_markdown(values: dict[str, Any], evidence: dict[str, Any], command:
         "## Answer similarity weight and re-ranking (first-sentence answer recall, each"
         " weight in the order of the re-ranking chosen for it)",
         "",
+        f"Rule: {ANSWERING_RULE}.",
+        "",
         *entries_table(evidence["answer_similarity_weight"]),
         "",
+        *against_incumbent(evidence["answer_against_incumbent"]),
         f"## Re-ranking by the best sentence at the chosen weight ({RERANK_RULE})",
         "",
         *entries_table(evidence["rerank"]),

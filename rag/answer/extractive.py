@@ -34,7 +34,7 @@ _MIN_WORDS = 4
 # Sentence vectors of this many chunks stay cached: popular passages recur.
 _CACHED_CHUNKS = 20_000
 # A sentence that introduces a code block comes first for a how-to question only when it
-# scores this close to the best: on the python3-doc tune questions (36), "To create a
+# scores this close to the best: on the python3-doc tune questions (the first 36), "To create a
 # virtual environment, ... run the venv module as a script:" trails by 0.002, while
 # what's-new sentences that introduce examples trail by 0.015 and 0.033 and a better
 # answer stood before them (evals/suites/python-docs-tune.jsonl, bench/realdocs.py).

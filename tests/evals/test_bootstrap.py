@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.bootstrap import Ratio, draws, intervals, paired
+from evals.bootstrap import Ratio, draws, intervals, paired, paired_mean
 from evals.compare import compare_runs, load_run, verdict
 from evals.runner import RowResult, RunResult, aggregate, dump_runs, ratios, result_of
 from rag.errors import RagError
@@ -108,6 +108,30 @@ def test_one_question_changed_is_no_significant_difference() -> None:
     [difference] = paired({"m": _ratio(before)}, {"m": _ratio(after)}, list(map(str, range(200))))
     assert not difference.significant and difference.p_value > 0.05
     assert verdict(difference) == "no significant difference"
+
+
+def _of_set(values: list[float], start: int, total: int) -> Ratio:
+    """A ratio over ``values`` placed at ``start`` of ``total`` questions, zero elsewhere."""
+    numerator, denominator = np.zeros(total), np.zeros(total)
+    numerator[start : start + len(values)] = values
+    denominator[start : start + len(values)] = 1
+    return Ratio(numerator, denominator)
+
+
+def test_the_mean_over_sets_counts_each_set_alike_and_skips_one_without_questions() -> None:
+    # Set a: 20 questions, 10 more right after (0.25 -> 0.75); set b: 200 unchanged
+    # (0.5). The mean of the two sets moves by +0.25 (pooled, it would move by 10/220).
+    # A third set applies to no question: NaN, it takes no part in the mean.
+    a_before = [float(n < 5) for n in range(20)]
+    a_after = [float(n < 15) for n in range(20)]
+    b = [float(n % 2 == 0) for n in range(200)]
+    empty = Ratio(np.zeros(220), np.zeros(220))
+    before = [_of_set(a_before, 0, 220), _of_set(b, 20, 220), empty]
+    after = [_of_set(a_after, 0, 220), _of_set(b, 20, 220), empty]
+    difference = paired_mean(before, after, list(map(str, range(220))))
+    assert (difference.before, difference.after) == (pytest.approx(0.375), pytest.approx(0.625))
+    assert difference.better and difference.questions == 220
+    assert not paired_mean(before, before, list(map(str, range(220)))).significant
 
 
 def test_compare_pairs_rows_by_id_and_reads_named_runs(tmp_path: Path) -> None:

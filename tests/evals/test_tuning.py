@@ -43,10 +43,44 @@ def test_the_weight_with_the_best_first_sentence_recall_is_chosen() -> None:
         _observed(_row(2, ["Rome"]), [_signal("Milan is north.", 0.3, 0.5),
                                       _signal("Rome it is.", 0.8, 0.0)]),
     ]  # fmt: skip
-    weight, reranking, table, _ = choose_answering({"a": observed}, {"a": observed})
-    assert weight == 0.55
-    assert reranking["rerank_depth"] == 0  # nothing relevant to re-rank towards
-    assert {e["weight"]: e["a"] for e in table}[0.5] == 0.5
+    chosen = choose_answering({"a": observed}, {"a": observed})
+    assert chosen.weight == 0.55 and chosen.against_incumbent is None
+    assert chosen.reranking["rerank_depth"] == 0  # nothing relevant to re-rank towards
+    assert {e["weight"]: e["a"] for e in chosen.table}[0.5] == 0.5
+
+
+def _romes(count: int) -> list[Observed]:
+    # "Rome" scores 0.8w, the decoy 0.5 - 0.2w: Rome leads while w > 0.5.
+    return [
+        _observed(_row(n, ["Rome"]), [_signal("Milan is north.", 0.3, 0.5),
+                                      _signal("Rome it is.", 0.8, 0.0)])
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def test_a_weight_no_better_than_the_incumbent_by_the_paired_test_leaves_it() -> None:
+    # Two questions: 0.55 answers both, the incumbent 0.75 one of them (row 1 of the
+    # example above); a one-question difference is not significant.
+    observed = [
+        _observed(_row(1, ["Paris"]), [_signal("Paris is the capital.", 0.2, 1.0),
+                                       _signal("Lyon is big.", 0.9, 0.0)]),
+        *_romes(1),
+    ]  # fmt: skip
+    chosen = choose_answering({"a": observed}, {"a": observed}, incumbent=0.75)
+    assert chosen.weight == 0.75
+    verdict = chosen.against_incumbent
+    assert verdict is not None and (verdict.before, verdict.after) == (0.5, 1.0)
+    assert not verdict.better
+
+
+def test_a_weight_better_than_the_incumbent_by_the_paired_test_replaces_it() -> None:
+    # Twenty questions that only weights above 0.5 answer: the incumbent 0.25 answers
+    # none, 0.55 (the first best) all twenty.
+    observed = _romes(20)
+    chosen = choose_answering({"a": observed, "b": _romes(3)}, {"a": observed}, incumbent=0.25)
+    assert chosen.weight == 0.55
+    verdict = chosen.against_incumbent
+    assert verdict is not None and verdict.better and verdict.questions == 23
 
 
 def test_each_weight_is_judged_in_the_order_its_re_ranking_gives() -> None:
@@ -59,10 +93,10 @@ def test_each_weight_is_judged_in_the_order_its_re_ranking_gives() -> None:
     decoys = [[_signal("Milan is north.", 0.5, 0.62)] for _ in range(5)]
     answer = Observed(_row(1, ["Rome"]), [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], [False] * 5 + [True],
                       [*decoys, [_signal("Rome it is.", 0.9, 0.0)]], list(range(6)))  # fmt: skip
-    weight, reranking, table, _ = choose_answering({"a": [answer]}, {"a": [answer]})
-    assert (weight, reranking) == (0.65, {"rerank_depth": 10, "rerank_weight": 0.0})
+    chosen = choose_answering({"a": [answer]}, {"a": [answer]})
+    assert (chosen.weight, chosen.reranking) == (0.65, {"rerank_depth": 10, "rerank_weight": 0.0})
     assert answer.order[0] == 5  # what the answerer will see
-    assert {e["weight"]: e["a"] for e in table}[0.6] == 0.0
+    assert {e["weight"]: e["a"] for e in chosen.table}[0.6] == 0.0
 
 
 def test_the_threshold_maximises_f1_within_the_false_abstention_budget() -> None:
