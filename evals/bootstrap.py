@@ -15,6 +15,7 @@ bring numba for a few lines of numpy.
 """
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -220,7 +221,8 @@ def paired_mean(
     def mean(ratios: Sequence[Ratio]) -> tuple[float, np.ndarray]:
         values = [r.value() for r in ratios]
         resampled = np.array([_resampled(r, index, weights) for r in ratios])
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # a resample may draw no question of any set
+            warnings.simplefilter("ignore", RuntimeWarning)
             return float(np.nanmean(values)), np.nanmean(resampled, axis=0)
 
     (old, old_draws), (new, new_draws) = mean(before), mean(after)

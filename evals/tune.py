@@ -148,10 +148,10 @@ def choose_answering(
     """The weight by ``ANSWERING_RULE``: each weight judged by the mean first-sentence
     answer recall over the sets of ``observed``, in the order its re-ranking gives (the
     re-ranking chosen for it on ``by_set``, ``choose_rerank``: the sets with passage
-    relevance), applied to every set's questions. Each question is then put in the
-    chosen order."""
+    relevance), applied to every set's questions. An incumbent off the grid is judged
+    beside it. Each question is then put in the chosen order."""
     table, reranks, hits = [], {}, {}
-    for weight in WEIGHTS:
+    for weight in sorted({*WEIGHTS, *([] if incumbent is None else [incumbent])}):
         reranking, rerank_table = choose_rerank(by_set, weight)
         reranks[weight] = reranking, rerank_table
         hits[weight] = {

@@ -131,6 +131,8 @@ def test_the_mean_over_sets_counts_each_set_alike_and_skips_one_without_question
     difference = paired_mean(before, after, list(map(str, range(220))))
     assert (difference.before, difference.after) == (pytest.approx(0.375), pytest.approx(0.625))
     assert difference.better and difference.questions == 220
+    worse = paired_mean(after, before, list(map(str, range(220))))
+    assert worse.significant and not worse.better
     assert not paired_mean(before, before, list(map(str, range(220)))).significant
 
 

@@ -83,6 +83,23 @@ def test_a_weight_better_than_the_incumbent_by_the_paired_test_replaces_it() -> 
     assert verdict is not None and verdict.better and verdict.questions == 23
 
 
+def test_the_verdict_compares_the_table_means_and_an_off_grid_incumbent_is_judged() -> None:
+    # Sets of two and three questions and one without gold answers (NaN: no part in
+    # the mean). At the incumbent 0.33 (off the 0.05 grid) Paris answers, Rome does
+    # not: means 0.5 and 0.0; at 0.55 everything answers.
+    a = [
+        _observed(_row(1, ["Paris"]), [_signal("Paris is the capital.", 0.2, 1.0),
+                                       _signal("Lyon is big.", 0.9, 0.0)]),
+        *_romes(1),
+    ]  # fmt: skip
+    c = [_observed(_row(9, []), [_signal("Milan is north.", 0.3, 0.5)])]
+    chosen = choose_answering({"a": a, "b": _romes(3), "c": c}, {"a": a}, incumbent=0.33)
+    mean = {e["weight"]: e["mean"] for e in chosen.table}
+    verdict = chosen.against_incumbent
+    assert verdict is not None and (mean[0.33], mean[0.55]) == (0.25, 1.0)
+    assert (verdict.before, verdict.after) == (0.25, 1.0) and verdict.questions == 5
+
+
 def test_each_weight_is_judged_in_the_order_its_re_ranking_gives() -> None:
     # Six passages; the answer is in the sixth, which retrieval ranks last (the
     # answerer reads the first five). Decoys score 0.5w + 0.62(1 - w) = 0.62 - 0.12w,
