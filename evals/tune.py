@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from evals import metrics
-from evals.bootstrap import Difference, Ratio, intervals, paired_mean
+from evals.bootstrap import RESAMPLES, Difference, Ratio, intervals, paired_mean
 from evals.claims import HELD_OUT, KINDS, CheckedClaim, check_claims, make_claims
+from evals.compare import p_text
 from evals.corpus import corpus_settings, ingest_corpus
 from evals.evaluate import load_rows
 from evals.markdown import entries_table
@@ -103,15 +104,11 @@ def _first_hits(
             hits.append(None)
             continue
         best = item.best(weight, order)
-        quote = best.citation.quote if best is not None else ""
-        hits.append(float(best is not None and metrics.answer_recall(quote, item.row.answers) == 1))
+        answers = item.row.answers
+        hits.append(
+            float(best is not None and metrics.answer_recall(best.citation.quote, answers) == 1)
+        )
     return hits
-
-
-def _recall(hits: Sequence[float | None]) -> float:
-    """The share of hits over the rows with gold answers (NaN when none has)."""
-    scored = [h for h in hits if h is not None]
-    return sum(scored) / len(scored) if scored else float("nan")
 
 
 def _set_ratios(by_set: dict[str, list[float | None]]) -> list[Ratio]:
@@ -158,7 +155,10 @@ def choose_answering(
             name: _first_hits(obs, weight, [in_order(o, weight, reranking) for o in obs])
             for name, obs in observed.items()
         }
-        recalls = {name: _recall(found) for name, found in hits[weight].items()}
+        recalls = {
+            name: ratio.value()
+            for name, ratio in zip(hits[weight], _set_ratios(hits[weight]), strict=True)
+        }
         known = [r for r in recalls.values() if r == r]
         table.append({"weight": weight, **reranking, **recalls, "mean": sum(known) / len(known)})
     weight = max(table, key=lambda entry: entry["mean"])["weight"]
@@ -363,7 +363,8 @@ def against_incumbent(verdict: Difference | None) -> list[str]:
     return [
         f"The best weight against the incumbent ({verdict.metric}): {verdict.before:.3f} ->"
         f" {verdict.after:.3f}, difference {verdict.delta:+.3f} [{verdict.low:+.3f},"
-        f" {verdict.high:+.3f}], p {verdict.p_value:.3f}, {verdict.questions} questions; {kept}.",
+        f" {verdict.high:+.3f}], p {p_text(verdict.p_value, RESAMPLES)}, {verdict.questions}"
+        f" questions; {kept}.",
         "",
     ]
 
